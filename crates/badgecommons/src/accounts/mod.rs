@@ -1,0 +1,11 @@
+//! Accounts: signing up (open, with approval, or by invite), signing in and out, passwords
+//! (argon2id), browser sessions kept in the database, API bearer tokens, roles, and the public
+//! profile page `/u/{username}` marked up as an h-card.
+
+pub mod model;
+pub mod password;
+mod routes;
+pub mod store;
+pub mod tokens;
+
+pub use routes::routes;

@@ -1,0 +1,278 @@
+//! Settings: command-line flags first, then `BADGECOMMONS_*` environment variables (clap reads
+//! both), then an optional TOML file, then defaults — so `serve` needs none of them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::store;
+
+/// Who may create an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupMode {
+    /// Anyone may sign up and post at once.
+    Open,
+    /// Anyone may sign up; a moderator approves the account before it can post.
+    Approval,
+    /// Only people holding an invite code from an admin may sign up.
+    Invite,
+}
+
+impl SignupMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignupMode::Open => "open",
+            SignupMode::Approval => "approval",
+            SignupMode::Invite => "invite",
+        }
+    }
+}
+
+/// Everything the server needs to know, resolved from flags, environment, file and defaults.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// The public address, used for canonical links, feeds and cookies' `Secure` flag.
+    pub base_url: String,
+    pub site_name: String,
+    pub signup: SignupMode,
+    /// How many of a new member's first posts wait for a moderator (0: none).
+    pub first_posts_need_approval: u32,
+    pub limits: RateLimitSettings,
+}
+
+/// Requests allowed per client (sign-in, sign-up: per IP address; posting: per member).
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub struct RateLimitSettings {
+    pub sign_in_per_minute: u32,
+    pub sign_up_per_hour: u32,
+    pub posts_per_minute: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            sign_in_per_minute: 10,
+            sign_up_per_hour: 10,
+            posts_per_minute: 10,
+        }
+    }
+}
+
+/// The settings given on the command line or in the environment; `None` where not given.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct Overrides {
+    /// Directory for the SQLite database, keys and uploads.
+    #[arg(long, global = true, env = "BADGECOMMONS_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data directory).
+    #[arg(
+        long,
+        global = true,
+        env = "BADGECOMMONS_DATABASE_URL",
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+    /// TOML settings file (default: badgecommons.toml in the data directory, if present).
+    #[arg(long, global = true, env = "BADGECOMMONS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Flags that only `serve` takes.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ServeOverrides {
+    /// Address to listen on.
+    #[arg(long, env = "BADGECOMMONS_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Public URL of the site, e.g. https://forum.example.org.
+    #[arg(long, env = "BADGECOMMONS_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Who may sign up.
+    #[arg(long, env = "BADGECOMMONS_SIGNUP", value_enum)]
+    pub signup: Option<SignupMode>,
+    /// Number of a new member's first posts that wait for moderator approval.
+    #[arg(long, env = "BADGECOMMONS_FIRST_POSTS_NEED_APPROVAL", value_name = "N")]
+    pub first_posts_need_approval: Option<u32>,
+    /// Sign-in attempts allowed per minute from one address.
+    #[arg(long, env = "BADGECOMMONS_SIGN_IN_PER_MINUTE", value_name = "N")]
+    pub sign_in_per_minute: Option<u32>,
+    /// Sign-ups allowed per hour from one address.
+    #[arg(long, env = "BADGECOMMONS_SIGN_UP_PER_HOUR", value_name = "N")]
+    pub sign_up_per_hour: Option<u32>,
+    /// Posts allowed per minute from one member.
+    #[arg(long, env = "BADGECOMMONS_POSTS_PER_MINUTE", value_name = "N")]
+    pub posts_per_minute: Option<u32>,
+}
+
+/// The optional TOML file; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    listen: Option<SocketAddr>,
+    base_url: Option<String>,
+    site_name: Option<String>,
+    signup: Option<SignupMode>,
+    first_posts_need_approval: Option<u32>,
+    sign_in_per_minute: Option<u32>,
+    sign_up_per_hour: Option<u32>,
+    posts_per_minute: Option<u32>,
+}
+
+/// A settings file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read settings file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("settings file {path} is not valid: {source}")]
+    Parse {
+        path: String,
+        source: toml::de::Error,
+    },
+    #[error("base URL {0:?} must start with http:// or https://")]
+    BaseUrl(String),
+}
+
+impl Settings {
+    /// Resolves the settings: `overrides` and `serve` win over the file, which wins over defaults.
+    pub fn resolve(overrides: &Overrides, serve: &ServeOverrides) -> Result<Settings, ConfigError> {
+        let file = load_file(overrides)?;
+        let data_dir = overrides
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let database_url = overrides
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| store::default_sqlite_url(&data_dir));
+        let listen = serve
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let base_url = serve
+            .base_url
+            .clone()
+            .or(file.base_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ConfigError::BaseUrl(base_url));
+        }
+        let defaults = RateLimitSettings::default();
+        Ok(Settings {
+            listen,
+            data_dir,
+            database_url,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            site_name: file
+                .site_name
+                .unwrap_or_else(|| "Badge Commons".to_string()),
+            signup: serve.signup.or(file.signup).unwrap_or(SignupMode::Open),
+            first_posts_need_approval: serve
+                .first_posts_need_approval
+                .or(file.first_posts_need_approval)
+                .unwrap_or(0),
+            limits: RateLimitSettings {
+                sign_in_per_minute: serve
+                    .sign_in_per_minute
+                    .or(file.sign_in_per_minute)
+                    .unwrap_or(defaults.sign_in_per_minute),
+                sign_up_per_hour: serve
+                    .sign_up_per_hour
+                    .or(file.sign_up_per_hour)
+                    .unwrap_or(defaults.sign_up_per_hour),
+                posts_per_minute: serve
+                    .posts_per_minute
+                    .or(file.posts_per_minute)
+                    .unwrap_or(defaults.posts_per_minute),
+            },
+        })
+    }
+
+    /// Whether the site is served over HTTPS, so cookies must be `Secure`.
+    pub fn https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+fn load_file(overrides: &Overrides) -> Result<FileSettings, ConfigError> {
+    let (path, required) = match (&overrides.config, &overrides.data_dir) {
+        (Some(path), _) => (path.clone(), true),
+        (None, Some(dir)) => (dir.join("badgecommons.toml"), false),
+        (None, None) => (Path::new("data").join("badgecommons.toml"), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(FileSettings::default())
+        }
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            })
+        }
+    };
+    toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_defaults() {
+        let dir = std::env::temp_dir().join(format!("bc-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("badgecommons.toml"),
+            "listen = \"127.0.0.1:9000\"\nsite_name = \"Open Recognition\"\nsignup = \"invite\"\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            data_dir: Some(dir.clone()),
+            ..Default::default()
+        };
+        let serve = ServeOverrides {
+            signup: Some(SignupMode::Approval),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(&overrides, &serve).unwrap();
+        assert_eq!(settings.signup, SignupMode::Approval, "the flag wins");
+        assert_eq!(
+            settings.listen.port(),
+            9000,
+            "the file fills what flags leave"
+        );
+        assert_eq!(settings.site_name, "Open Recognition");
+        assert_eq!(settings.base_url, "http://127.0.0.1:9000");
+        assert!(settings.database_url.starts_with("sqlite://"));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error_naming_it() {
+        let dir = std::env::temp_dir().join(format!("bc-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("badgecommons.toml"), "lisen = \"x\"\n").unwrap();
+        let overrides = Overrides {
+            data_dir: Some(dir.clone()),
+            ..Default::default()
+        };
+        let err = Settings::resolve(&overrides, &ServeOverrides::default()).unwrap_err();
+        assert!(err.to_string().contains("lisen"), "{err}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

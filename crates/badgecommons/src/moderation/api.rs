@@ -1,0 +1,124 @@
+//! Moderation in the JSON API: the same actions as the pages, for bearer-token clients.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::actions;
+use super::store::{self, TopicSwitch};
+use crate::web::{AppState, Failure, Viewer};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/posts/{id}/flags", post(flag))
+        .route("/api/v1/posts/{id}/{action}", post(post_action))
+        .route("/api/v1/topics/{id}/move", post(move_topic))
+        .route("/api/v1/topics/{id}/{action}", post(topic_action))
+        .route("/api/v1/members/{username}/suspension", post(suspend))
+        .route("/api/v1/flags", get(open_flags))
+        .route("/api/v1/audit", get(audit_log))
+}
+
+#[derive(Deserialize)]
+struct FlagBody {
+    reason: String,
+}
+
+async fn flag(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Json(body): Json<FlagBody>,
+) -> Result<Response, Failure> {
+    let member = viewer.require_member()?;
+    let flag_id = actions::flag_post(&state, member, id, &body.reason).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": flag_id })),
+    )
+        .into_response())
+}
+
+async fn post_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Response, Failure> {
+    let moderator = viewer.require_staff()?;
+    match action.as_str() {
+        "hide" => actions::hide_post(&state, moderator, id, true).await?,
+        "unhide" => actions::hide_post(&state, moderator, id, false).await?,
+        "approve" => actions::approve_post(&state, moderator, id).await?,
+        _ => return Err(Failure::NotFound(format!("Unknown action {action:?}."))),
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn topic_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Response, Failure> {
+    let moderator = viewer.require_staff()?;
+    let (switch, on) = match action.as_str() {
+        "lock" => (TopicSwitch::Locked, true),
+        "unlock" => (TopicSwitch::Locked, false),
+        "pin" => (TopicSwitch::Pinned, true),
+        "unpin" => (TopicSwitch::Pinned, false),
+        _ => return Err(Failure::NotFound(format!("Unknown action {action:?}."))),
+    };
+    actions::switch_topic(&state, moderator, id, switch, on).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+struct MoveBody {
+    category: String,
+}
+
+async fn move_topic(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Json(body): Json<MoveBody>,
+) -> Result<Response, Failure> {
+    let moderator = viewer.require_staff()?;
+    actions::move_topic(&state, moderator, id, &body.category).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+struct SuspendBody {
+    days: u32,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn suspend(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(username): Path<String>,
+    Json(body): Json<SuspendBody>,
+) -> Result<Response, Failure> {
+    let moderator = viewer.require_staff()?;
+    actions::suspend(&state, moderator, &username, body.days, &body.reason).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn open_flags(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Failure> {
+    viewer.require_staff()?;
+    Ok(Json(serde_json::json!({ "flags": store::open_flags(&state.db).await? })).into_response())
+}
+
+async fn audit_log(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Failure> {
+    viewer.require_staff()?;
+    let entries: Vec<serde_json::Value> = store::audit_log(&state.db, 500)
+        .await?
+        .into_iter()
+        .map(|e| serde_json::json!({ "actor": e.actor, "action": e.action, "target": e.target, "detail": e.detail, "at": e.at.iso() }))
+        .collect();
+    Ok(Json(serde_json::json!({ "entries": entries })).into_response())
+}

@@ -1,0 +1,118 @@
+//! Cross-site request forgery protection for every HTML form.
+//!
+//! The double-submit pattern: each browser gets a random token in an HttpOnly, SameSite=Strict
+//! cookie, every form carries the same token in a hidden `csrf_token` field, and a state-changing
+//! request whose field does not match its cookie is refused. On top of that an `Origin` header, when
+//! the browser sends one, must name this site. It is a middleware rather than an extractor so that
+//! no form handler can forget it. The JSON API is exempt: it authenticates with bearer tokens, which
+//! a browser never attaches by itself.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+
+use super::{AppState, Failure, MAX_BODY_BYTES};
+use crate::accounts::tokens::new_token;
+
+const COOKIE: &str = "bc_csrf";
+const FIELD: &str = "csrf_token";
+
+/// The token that forms rendered for this request must carry.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+pub async fn protect_forms(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let jar = CookieJar::from_headers(request.headers());
+    let existing = jar
+        .get(COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() >= 32);
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let is_api = request.uri().path().starts_with("/api/");
+
+    let request = if unsafe_method && !is_api {
+        match check_form(&state, request, existing.as_deref()).await {
+            Ok(request) => request,
+            Err(failure) => return failure.into_response(),
+        }
+    } else {
+        request
+    };
+
+    let token = existing.clone().unwrap_or_else(new_token);
+    let mut request = request;
+    request.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.run(request).await;
+    if existing.is_none() && !is_api {
+        let cookie = Cookie::build((COOKIE, token))
+            .path("/")
+            .http_only(true)
+            .secure(state.settings.https())
+            .same_site(SameSite::Strict)
+            .build();
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+async fn check_form(
+    state: &AppState,
+    request: Request,
+    cookie_token: Option<&str>,
+) -> Result<Request, Failure> {
+    let refused = || {
+        Failure::Forbidden(
+            "This form has expired or did not come from this site (its CSRF token is missing or \
+             wrong). Go back, reload the page and try again."
+                .to_string(),
+        )
+    };
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        let same_host = origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest == host);
+        if origin != state.settings.base_url && !same_host {
+            return Err(Failure::Forbidden(format!(
+                "Cross-site form submission from {origin} refused."
+            )));
+        }
+    }
+    let cookie_token = cookie_token.ok_or_else(refused)?;
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| Failure::BadRequest("The form is too large.".to_string()))?;
+    let is_urlencoded = parts.headers.get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes()
+            .starts_with(b"application/x-www-form-urlencoded")
+    });
+    let submitted = if is_urlencoded {
+        url::form_urlencoded::parse(&bytes)
+            .find(|(key, _)| key == FIELD)
+            .map(|(_, value)| value.into_owned())
+    } else {
+        None
+    };
+    if submitted.as_deref() != Some(cookie_token) {
+        return Err(refused());
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}

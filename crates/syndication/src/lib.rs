@@ -1,0 +1,27 @@
+//! Syndication: how Badge Commons reads and writes the open web.
+//!
+//! A community platform lives among other sites. Members write on their own
+//! blogs and reply from there; readers follow the forum in a feed reader; other
+//! sites link to a topic and say so. This crate holds the formats and protocols
+//! for that, and nothing that needs a database or a web server:
+//!
+//! - feeds: reading RSS, Atom, JSON Feed and h-feed, and writing Atom
+//!   ([`atom`]);
+//! - discovery of a site's feeds and endpoints, Webmention and WebSub (later
+//!   issues; network access will come in through a small `Fetch` trait so tests
+//!   run offline);
+//! - the one HTML sanitising policy of the project ([`sanitize`]): every piece
+//!   of HTML that comes from outside — a member's post, a feed entry, a
+//!   Webmention source — passes through [`sanitize::clean_html`] before it is
+//!   shown;
+//! - rendering of member-written Markdown to that safe HTML, with links and
+//!   `@mentions` ([`markdown`]).
+//!
+//! Keeping the policy here, in one place, means the app cannot grow a second,
+//! weaker one by accident.
+
+#![warn(missing_docs)]
+
+pub mod atom;
+pub mod markdown;
+pub mod sanitize;
