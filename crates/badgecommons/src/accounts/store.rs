@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use super::model::{Member, Profile, Role};
 use super::tokens::{hash_token, new_token};
-use crate::store::{is_unique_violation, now, Db};
+use crate::store::{is_unique_violation, now, Db, DAY_MS};
 
 /// How long a browser session lasts without signing in again.
 pub const SESSION_DAYS: i64 = 30;
@@ -120,7 +120,7 @@ pub async fn create_session(db: &Db, user_id: i64) -> Result<String, sqlx::Error
         .bind(hash_token(&token))
         .bind(user_id)
         .bind(now)
-        .bind(now + SESSION_DAYS * 24 * 3600)
+        .bind(now + SESSION_DAYS * DAY_MS)
         .execute(db.pool())
         .await?;
     Ok(token)

@@ -4,7 +4,7 @@ use super::store::{self, TopicSwitch};
 use crate::accounts::model::{Member, Role};
 use crate::accounts::store as accounts;
 use crate::forum::{self, Category};
-use crate::store::{now, Db};
+use crate::store::{now, Db, DAY_MS};
 use crate::web::{AppState, Failure};
 
 pub const MAX_FLAG_REASON_CHARS: usize = 1000;
@@ -185,7 +185,7 @@ pub async fn suspend(
             "A suspension lasts at most 3650 days.".to_string(),
         ));
     }
-    let until = (days > 0).then(|| now() + i64::from(days) * 24 * 3600);
+    let until = (days > 0).then(|| now() + i64::from(days) * DAY_MS);
     accounts::suspend_member(&state.db, target.id, until, reason.trim()).await?;
     let mut tx = state.db.begin().await?;
     let action = if days > 0 {

@@ -8,7 +8,7 @@
 //! folder per backend, because DDL differs) and the few statements where a feature uses a backend's
 //! own engine (full-text search), which branch on [`Backend`]. To keep both backends reading values
 //! alike, the schema uses only integers (`BIGINT` on PostgreSQL) and text: timestamps are Unix
-//! seconds and yes/no facts are nullable timestamps of when they became true.
+//! milliseconds and yes/no facts are nullable timestamps of when they became true.
 
 mod migrate;
 
@@ -157,13 +157,16 @@ fn sqlite_file(url: &str) -> Option<&str> {
     Some(rest.split('?').next().unwrap_or(rest))
 }
 
-/// Now, in the Unix seconds the schema stores.
+/// Now, in the Unix milliseconds the schema stores (fine enough to order a burst of posts).
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// One day in the schema's unit.
+pub const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Whether `err` is a unique-constraint violation (a duplicate username, slug, ...).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 
-/// A moment, stored as Unix seconds.
+/// A moment, stored as Unix milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Stamp(pub i64);
 
 impl Stamp {
     pub fn datetime(self) -> DateTime<Utc> {
-        DateTime::from_timestamp(self.0, 0).unwrap_or_default()
+        DateTime::from_timestamp_millis(self.0).unwrap_or_default()
     }
 
     /// `2026-11-27T10:00:00Z`

@@ -1,4 +1,4 @@
--- Accounts, forum, moderation and search for SQLite. Timestamps are Unix seconds.
+-- Accounts, forum, moderation and search for SQLite. Timestamps are Unix milliseconds.
 -- Flags are nullable timestamps (when it happened), never booleans: both backends read them alike.
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
