@@ -182,7 +182,7 @@ both_backends! {
         let reader = app.browser();
         let (_, first_page) = reader.page("/").await;
         let first = first_page.find("Topic number 00").expect("revived topic on page 1");
-        let second = first_page.find("Topic number 31").expect("newest topic on page 1");
+        let second = first_page.find("Topic number 31").unwrap_or_else(|| panic!("newest topic on page 1: {first_page}"));
         assert!(first < second, "most recent activity first");
         assert!(first_page.contains("rel=\"next\" href=\"/?page=2\""));
         let (_, second_page) = reader.page("/?page=2").await;

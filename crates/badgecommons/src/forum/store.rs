@@ -116,7 +116,7 @@ pub async fn topic_list(
         ""
     };
     let sql = format!(
-        "{TOPIC_LIST}{filter} ORDER BY CASE WHEN t.pinned_at IS NULL THEN 1 ELSE 0 END, t.last_posted_at DESC, t.id DESC LIMIT $2 OFFSET $3"
+        "{TOPIC_LIST}{filter} ORDER BY CASE WHEN t.pinned_at IS NULL THEN 1 ELSE 0 END, t.last_post_id DESC LIMIT $2 OFFSET $3"
     );
     let mut query = sqlx::query(&sql)
         .bind(viewer_id.unwrap_or(0))
@@ -267,6 +267,7 @@ pub async fn insert_topic(tx: &mut Tx, topic: &NewTopic<'_>) -> Result<(i64, i64
         now,
     )
     .await?;
+    set_last_post(tx, topic_id, post_id).await?;
     Ok((topic_id, post_id))
 }
 
@@ -332,7 +333,20 @@ pub async fn insert_reply(
         now,
     )
     .await?;
+    if !awaiting_approval {
+        set_last_post(tx, topic_id, post_id).await?;
+    }
     Ok((post_id, number))
+}
+
+/// Moves a topic to the top of the lists.
+pub async fn set_last_post(tx: &mut Tx, topic_id: i64, post_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE topics SET last_post_id = $1 WHERE id = $2")
+        .bind(post_id)
+        .bind(topic_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Replaces a post's body, keeping the old one as a revision.

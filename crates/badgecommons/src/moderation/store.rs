@@ -195,7 +195,7 @@ pub async fn approve_post(tx: &mut Tx, post_id: i64) -> Result<bool, sqlx::Error
 /// Approving a reply makes it count as activity in its topic.
 pub async fn bump_topic_for_approved_post(tx: &mut Tx, post_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE topics SET last_posted_at = $1, reply_count = reply_count + \
+        "UPDATE topics SET last_posted_at = $1, last_post_id = $2, reply_count = reply_count + \
          (SELECT CASE WHEN number > 1 THEN 1 ELSE 0 END FROM posts WHERE id = $2) \
          WHERE id = (SELECT topic_id FROM posts WHERE id = $2)",
     )

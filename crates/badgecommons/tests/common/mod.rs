@@ -91,7 +91,10 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, PathBuf)> {
                 .expect("create schema");
             admin.close().await;
             let separator = if url.contains('?') { '&' } else { '?' };
-            Some((format!("{url}{separator}options=-c%20search_path%3D{schema}"), data_dir))
+            Some((
+                format!("{url}{separator}options=-c%20search_path%3D{schema}"),
+                data_dir,
+            ))
         }
     }
 }
@@ -119,9 +122,14 @@ impl TestApp {
         TestApp::start_with(backend, |_| {}).await
     }
 
-    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    pub async fn start_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         let (database_url, data_dir) = fresh_database(backend).await?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let address = listener.local_addr().expect("addr");
         let mut settings = test_settings(&database_url, &data_dir);
         settings.base_url = format!("http://{address}");
@@ -164,9 +172,15 @@ impl TestApp {
     }
 
     pub async fn category(&self, slug: &str) {
-        badgecommons::moderation::create_category(&self.db, slug, &format!("Category {slug}"), "About it", Role::Member)
-            .await
-            .expect("create category");
+        badgecommons::moderation::create_category(
+            &self.db,
+            slug,
+            &format!("Category {slug}"),
+            "About it",
+            Role::Member,
+        )
+        .await
+        .expect("create category");
     }
 
     /// A browser with no cookies yet.
@@ -190,7 +204,11 @@ impl TestApp {
         let response = browser
             .submit("/signin", &[("username", username), ("password", PASSWORD)])
             .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in as {username}");
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in as {username}"
+        );
         browser
     }
 
@@ -223,7 +241,10 @@ impl TestApp {
     /// Starts a topic through the API and returns its id.
     pub async fn topic_by(&self, api: &Api, category: &str, title: &str, body: &str) -> i64 {
         let (status, json) = api
-            .post("/api/v1/topics", serde_json::json!({ "category": category, "title": title, "body": body }))
+            .post(
+                "/api/v1/topics",
+                serde_json::json!({ "category": category, "title": title, "body": body }),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{json}");
         json["id"].as_i64().expect("topic id")
@@ -239,7 +260,11 @@ pub struct Browser {
 
 impl Browser {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{}", self.base, path)).send().await.expect("GET")
+        self.client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("GET")
     }
 
     /// GET and return (status, body).
@@ -269,7 +294,8 @@ impl Browser {
             return token;
         }
         self.get("/").await;
-        self.cookie("bc_csrf").expect("CSRF cookie set by the first page")
+        self.cookie("bc_csrf")
+            .expect("CSRF cookie set by the first page")
     }
 
     /// Submits a form with the right CSRF token.
@@ -286,7 +312,11 @@ impl Browser {
     }
 
     /// Submits a form without any CSRF token (as a forged cross-site form would).
-    pub async fn submit_without_csrf(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn submit_without_csrf(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.client
             .post(format!("{}{}", self.base, path))
             .form(fields)
@@ -328,7 +358,8 @@ impl Api {
         let json = if text.is_empty() {
             serde_json::Value::Null
         } else {
-            serde_json::from_str(&text).unwrap_or_else(|_| panic!("API answered non-JSON ({status}): {text}"))
+            serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("API answered non-JSON ({status}): {text}"))
         };
         (status, json)
     }
@@ -337,12 +368,34 @@ impl Api {
         Api::finish(self.with_auth(self.client.get(format!("{}{}", self.base, path)))).await
     }
 
-    pub async fn post(&self, path: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
-        Api::finish(self.with_auth(self.client.post(format!("{}{}", self.base, path)).json(&body))).await
+    pub async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        Api::finish(
+            self.with_auth(
+                self.client
+                    .post(format!("{}{}", self.base, path))
+                    .json(&body),
+            ),
+        )
+        .await
     }
 
-    pub async fn patch(&self, path: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
-        Api::finish(self.with_auth(self.client.patch(format!("{}{}", self.base, path)).json(&body))).await
+    pub async fn patch(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        Api::finish(
+            self.with_auth(
+                self.client
+                    .patch(format!("{}{}", self.base, path))
+                    .json(&body),
+            ),
+        )
+        .await
     }
 
     pub async fn delete(&self, path: &str) -> (StatusCode, serde_json::Value) {
@@ -350,7 +403,12 @@ impl Api {
     }
 
     /// Sends raw bytes with a given content type.
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, serde_json::Value) {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, serde_json::Value) {
         let request = self
             .client
             .post(format!("{}{}", self.base, path))

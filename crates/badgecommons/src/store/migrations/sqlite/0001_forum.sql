@@ -60,14 +60,16 @@ CREATE TABLE topics (
     slug TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     last_posted_at INTEGER NOT NULL,
+    -- Lists order by the newest post's id: unlike a clock, it never ties.
+    last_post_id INTEGER NOT NULL DEFAULT 0,
     reply_count INTEGER NOT NULL DEFAULT 0,
     next_number INTEGER NOT NULL DEFAULT 1,
     locked_at INTEGER,
     pinned_at INTEGER,
     deleted_at INTEGER
 );
-CREATE INDEX topics_activity ON topics(last_posted_at DESC, id DESC);
-CREATE INDEX topics_category_activity ON topics(category_id, last_posted_at DESC, id DESC);
+CREATE INDEX topics_activity ON topics(last_post_id DESC);
+CREATE INDEX topics_category_activity ON topics(category_id, last_post_id DESC);
 
 CREATE TABLE posts (
     id INTEGER PRIMARY KEY,
