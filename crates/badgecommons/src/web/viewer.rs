@@ -103,7 +103,7 @@ impl FromRequestParts<AppState> for Viewer {
                 Some(token) => Some(
                     accounts::member_by_api_token(&state.db, token)
                         .await?
-                        .ok_or_else(|| Failure::SignInRequired { expired: false })?,
+                        .ok_or(Failure::SignInRequired { expired: false })?,
                 ),
                 None => None,
             };
