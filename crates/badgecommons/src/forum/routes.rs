@@ -278,15 +278,25 @@ async fn reply_page(
         },
         None => String::new(),
     };
-    let chrome = viewer
-        .chrome(
-            &state,
-            format!("Reply to {}", topic.title),
-            &format!("{}/reply", topic.path()),
-        )
-        .await?;
-    render(&ComposePage {
-        chrome,
+    render(&reply_form(&state, &viewer, &topic, body, None).await?)
+}
+
+/// The reply form of `topic`, filled with `body`, with the problem that stopped it if any.
+async fn reply_form(
+    state: &AppState,
+    viewer: &Viewer,
+    topic: &Topic,
+    body: String,
+    problem: Option<String>,
+) -> Result<ComposePage, Failure> {
+    Ok(ComposePage {
+        chrome: viewer
+            .chrome(
+                state,
+                format!("Reply to {}", topic.title),
+                &format!("{}/reply", topic.path()),
+            )
+            .await?,
         heading: format!("Reply to “{}”", topic.title),
         action: format!("/t/{}/reply", topic.id),
         categories: Vec::new(),
@@ -294,7 +304,7 @@ async fn reply_page(
         show_title: false,
         title: String::new(),
         body,
-        problem: None,
+        problem,
         max_title: MAX_TITLE_CHARS,
     })
 }
@@ -320,24 +330,8 @@ async fn reply(
     match posting::reply(&state, member, &topic, &form.body).await {
         Ok(posted) => Ok(to_post(&posted)),
         Err(Failure::Invalid(problem)) => {
-            let chrome = viewer
-                .chrome(&state, format!("Reply to {}", topic.title), &topic.path())
-                .await?;
-            render_rejected(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ComposePage {
-                    chrome,
-                    heading: format!("Reply to “{}”", topic.title),
-                    action: format!("/t/{}/reply", topic.id),
-                    categories: Vec::new(),
-                    selected_category: String::new(),
-                    show_title: false,
-                    title: String::new(),
-                    body: form.body,
-                    problem: Some(problem),
-                    max_title: MAX_TITLE_CHARS,
-                },
-            )
+            let page = reply_form(&state, &viewer, &topic, form.body, Some(problem)).await?;
+            render_rejected(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(other) => Err(other),
     }

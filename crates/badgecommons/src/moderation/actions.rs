@@ -105,7 +105,39 @@ pub async fn resolve_flag(
     Ok(())
 }
 
-pub async fn switch_topic(
+/// A moderator's action on a post, named as in the URL (`/mod/posts/{id}/{action}`).
+pub async fn post_action(
+    state: &AppState,
+    moderator: &Member,
+    post_id: i64,
+    action: &str,
+) -> Result<(), Failure> {
+    match action {
+        "hide" => hide_post(state, moderator, post_id, true).await,
+        "unhide" => hide_post(state, moderator, post_id, false).await,
+        "approve" => approve_post(state, moderator, post_id).await,
+        _ => Err(Failure::NotFound(format!("Unknown action {action:?}."))),
+    }
+}
+
+/// A moderator's action on a topic, named as in the URL (`/mod/topics/{id}/{action}`).
+pub async fn topic_action(
+    state: &AppState,
+    moderator: &Member,
+    topic_id: i64,
+    action: &str,
+) -> Result<(), Failure> {
+    let (switch, on) = match action {
+        "lock" => (TopicSwitch::Locked, true),
+        "unlock" => (TopicSwitch::Locked, false),
+        "pin" => (TopicSwitch::Pinned, true),
+        "unpin" => (TopicSwitch::Pinned, false),
+        _ => return Err(Failure::NotFound(format!("Unknown action {action:?}."))),
+    };
+    switch_topic(state, moderator, topic_id, switch, on).await
+}
+
+async fn switch_topic(
     state: &AppState,
     moderator: &Member,
     topic_id: i64,

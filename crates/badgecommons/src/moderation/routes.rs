@@ -8,7 +8,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::actions;
-use super::store::{self, AuditEntry, OpenFlag, PendingPost, TopicSwitch};
+use super::store::{self, AuditEntry, OpenFlag, PendingPost};
 use crate::accounts::model::Role;
 use crate::accounts::store as accounts;
 use crate::forum::{self, Category};
@@ -152,12 +152,7 @@ async fn post_action(
     Path((id, action)): Path<(i64, String)>,
 ) -> Result<Response, Failure> {
     let moderator = viewer.require_staff()?;
-    match action.as_str() {
-        "hide" => actions::hide_post(&state, moderator, id, true).await?,
-        "unhide" => actions::hide_post(&state, moderator, id, false).await?,
-        "approve" => actions::approve_post(&state, moderator, id).await?,
-        _ => return Err(Failure::NotFound(format!("Unknown action {action:?}."))),
-    }
+    actions::post_action(&state, moderator, id, &action).await?;
     Ok(Redirect::to(&format!("/p/{id}")).into_response())
 }
 
@@ -167,14 +162,7 @@ async fn topic_action(
     Path((id, action)): Path<(i64, String)>,
 ) -> Result<Response, Failure> {
     let moderator = viewer.require_staff()?;
-    let (switch, on) = match action.as_str() {
-        "lock" => (TopicSwitch::Locked, true),
-        "unlock" => (TopicSwitch::Locked, false),
-        "pin" => (TopicSwitch::Pinned, true),
-        "unpin" => (TopicSwitch::Pinned, false),
-        _ => return Err(Failure::NotFound(format!("Unknown action {action:?}."))),
-    };
-    actions::switch_topic(&state, moderator, id, switch, on).await?;
+    actions::topic_action(&state, moderator, id, &action).await?;
     Ok(Redirect::to(&format!("/t/{id}")).into_response())
 }
 
