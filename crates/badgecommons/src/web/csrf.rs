@@ -104,13 +104,14 @@ async fn check_form(
         v.as_bytes()
             .starts_with(b"application/x-www-form-urlencoded")
     });
-    let submitted = if is_urlencoded {
-        url::form_urlencoded::parse(&bytes)
-            .find(|(key, _)| key == FIELD)
-            .map(|(_, value)| value.into_owned())
-    } else {
-        None
-    };
+    if !is_urlencoded {
+        return Err(Failure::UnsupportedMediaType(
+            "Forms must be sent as application/x-www-form-urlencoded.".to_string(),
+        ));
+    }
+    let submitted = url::form_urlencoded::parse(&bytes)
+        .find(|(key, _)| key == FIELD)
+        .map(|(_, value)| value.into_owned());
     if submitted.as_deref() != Some(cookie_token) {
         return Err(refused());
     }

@@ -27,6 +27,8 @@ pub enum Failure {
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
     Invalid(String),
     #[error("Too many requests: please wait a minute and try again.")]
     TooManyRequests,
@@ -42,6 +44,7 @@ impl Failure {
             Failure::Forbidden(_) => StatusCode::FORBIDDEN,
             Failure::NotFound(_) => StatusCode::NOT_FOUND,
             Failure::Conflict(_) => StatusCode::CONFLICT,
+            Failure::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Failure::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Failure::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
