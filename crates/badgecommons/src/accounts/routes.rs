@@ -78,7 +78,12 @@ async fn check_credentials(
     username: &str,
     password: &str,
 ) -> Result<Option<Member>, Failure> {
-    match store::credentials(&state.db, username.trim()).await? {
+    let found = if username.contains('\0') {
+        None
+    } else {
+        store::credentials(&state.db, username.trim()).await?
+    };
+    match found {
         Some((member, hash)) if password_matches(password, &hash) => Ok(Some(member)),
         Some(_) => Ok(None),
         None => {

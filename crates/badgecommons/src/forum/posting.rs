@@ -28,6 +28,11 @@ pub struct Posted {
 
 fn checked_title(title: &str) -> Result<&str, Failure> {
     let title = title.trim();
+    if title.contains('\0') {
+        return Err(Failure::Invalid(
+            "The title contains a NUL character, which text cannot hold.".to_string(),
+        ));
+    }
     let length = title.chars().count();
     if length < MIN_TITLE_CHARS {
         return Err(Failure::Invalid(format!(
@@ -46,6 +51,11 @@ fn checked_body(body: &str) -> Result<&str, Failure> {
     if body.trim().is_empty() {
         return Err(Failure::Invalid(
             "The post is empty: write something first.".to_string(),
+        ));
+    }
+    if body.contains('\0') {
+        return Err(Failure::Invalid(
+            "The post contains a NUL character, which text cannot hold.".to_string(),
         ));
     }
     let length = body.chars().count();

@@ -200,6 +200,7 @@ async fn topic_page(
     }
     let description = posts
         .first()
+        .filter(|p| p.is_public())
         .map(|p| p.body_markdown.clone())
         .unwrap_or_default();
     let posts = posts

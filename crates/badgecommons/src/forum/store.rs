@@ -543,7 +543,9 @@ pub async fn recent_posts(
 
 /// Every public topic's path and last activity, for the sitemap.
 pub async fn sitemap_topics(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, slug, last_posted_at FROM topics WHERE deleted_at IS NULL ORDER BY id LIMIT 50000")
+    let rows = sqlx::query("SELECT t.id, t.slug, t.last_posted_at FROM topics t WHERE t.deleted_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM posts fp WHERE fp.topic_id = t.id AND fp.number = 1 AND fp.awaiting_approval_at IS NOT NULL) \
+         ORDER BY t.id LIMIT 50000")
         .fetch_all(db.pool())
         .await?;
     rows.iter()

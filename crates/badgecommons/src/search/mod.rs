@@ -109,7 +109,12 @@ const PUBLIC: &str = "p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.awaitin
 
 /// Public posts matching `query`, best first.
 pub async fn search(db: &Db, query: &str, page: i64) -> Result<Vec<SearchResult>, Failure> {
-    let query: String = query.trim().chars().take(MAX_QUERY_CHARS).collect();
+    let query: String = query
+        .trim()
+        .chars()
+        .filter(|c| *c != '\0')
+        .take(MAX_QUERY_CHARS)
+        .collect();
     if query.is_empty() {
         return Ok(Vec::new());
     }

@@ -109,6 +109,9 @@ async fn check_form(
             "Forms must be sent as application/x-www-form-urlencoded.".to_string(),
         ));
     }
+    if let Some(problem) = form_text_problem(&bytes) {
+        return Err(Failure::BadRequest(problem.to_string()));
+    }
     let submitted = url::form_urlencoded::parse(&bytes)
         .find(|(key, _)| key == FIELD)
         .map(|(_, value)| value.into_owned());
@@ -116,4 +119,34 @@ async fn check_form(
         return Err(refused());
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Why a url-encoded form is not text the app can store: every decoded field must be UTF-8
+/// (axum's `Form` would silently replace bad bytes) and free of NUL (PostgreSQL refuses it).
+fn form_text_problem(bytes: &[u8]) -> Option<&'static str> {
+    let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16)).map(|d| d as u8);
+    for field in bytes.split(|&b| b == b'&') {
+        let mut decoded = Vec::with_capacity(field.len());
+        let mut i = 0;
+        while i < field.len() {
+            match (field[i], hex(field.get(i + 1)), hex(field.get(i + 2))) {
+                (b'%', Some(high), Some(low)) => {
+                    decoded.push(high * 16 + low);
+                    i += 3;
+                }
+                (byte, _, _) => {
+                    decoded.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        match std::str::from_utf8(&decoded) {
+            Err(_) => return Some("The form is not valid UTF-8 text."),
+            Ok(text) if text.contains('\0') => {
+                return Some("The form contains a NUL character, which text cannot hold.")
+            }
+            Ok(_) => {}
+        }
+    }
+    None
 }

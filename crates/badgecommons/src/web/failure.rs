@@ -58,6 +58,13 @@ impl Failure {
 
 impl From<sqlx::Error> for Failure {
     fn from(err: sqlx::Error) -> Self {
+        // PostgreSQL refuses NUL characters in text (SQLSTATE 22021) where SQLite stores them;
+        // whatever input slipped past the earlier checks, it is the client's error, not ours.
+        if let sqlx::Error::Database(db) = &err {
+            if db.code().as_deref() == Some("22021") {
+                return Failure::BadRequest("Text must not contain NUL characters.".to_string());
+            }
+        }
         Failure::Internal(format!("database: {err}"))
     }
 }

@@ -75,8 +75,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             csrf::protect_forms,
         ))
-        .layer(middleware::from_fn(failure::present_failures))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(failure::present_failures))
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(metrics::record))
         .layer(TraceLayer::new_for_http())
