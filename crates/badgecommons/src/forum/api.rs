@@ -163,7 +163,7 @@ struct PostItem {
 
 fn visible_topic(topic: Option<Topic>, viewer: Option<&Member>) -> Result<Topic, Failure> {
     match topic {
-        Some(t) if !t.deleted || viewer.is_some_and(Member::is_staff) => Ok(t),
+        Some(t) if t.visible_to(viewer) => Ok(t),
         _ => Err(Failure::not_found("topic")),
     }
 }

@@ -112,7 +112,7 @@ async fn topic_feed(
 ) -> Result<Response, Failure> {
     let topic = store::topic(&state.db, id)
         .await?
-        .filter(|t| !t.deleted)
+        .filter(|t| t.visible_to(None))
         .ok_or_else(|| Failure::not_found("topic"))?;
     let posts = store::recent_posts(
         &state.db,

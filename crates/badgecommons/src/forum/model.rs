@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::accounts::model::Role;
+use crate::accounts::model::{Member, Role};
 use crate::web::Stamp;
 
 /// A place for topics, managed by admins.
@@ -49,9 +49,22 @@ pub struct Topic {
     pub locked: bool,
     pub pinned: bool,
     pub deleted: bool,
+    /// Its first post waits for a moderator's approval.
+    pub awaiting_approval: bool,
 }
 
 impl Topic {
+    /// Whether `viewer` may see the topic at all: deleted topics only moderators, topics whose
+    /// first post waits for approval only moderators and the author.
+    pub fn visible_to(&self, viewer: Option<&Member>) -> bool {
+        match viewer {
+            Some(member) if member.is_staff() => true,
+            _ if self.deleted => false,
+            Some(member) if member.id == self.author_id => true,
+            _ => !self.awaiting_approval,
+        }
+    }
+
     /// `/t/{id}/{slug}`: the permanent address of the topic.
     pub fn path(&self) -> String {
         topic_path(self.id, &self.slug)

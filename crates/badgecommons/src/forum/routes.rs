@@ -126,8 +126,13 @@ async fn find_topic(state: &AppState, id: i64, viewer: &Viewer) -> Result<Topic,
     let topic = store::topic(&state.db, id)
         .await?
         .ok_or_else(|| Failure::not_found("topic"))?;
-    if topic.deleted && !viewer.member.as_ref().is_some_and(Member::is_staff) {
-        return Err(Failure::NotFound("This topic was deleted.".to_string()));
+    if !topic.visible_to(viewer.member.as_ref()) {
+        let reason = if topic.deleted {
+            "This topic was deleted."
+        } else {
+            "No such topic."
+        };
+        return Err(Failure::NotFound(reason.to_string()));
     }
     Ok(topic)
 }

@@ -134,6 +134,7 @@ pub async fn topic_list(
 pub async fn topic(db: &Db, id: i64) -> Result<Option<Topic>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT t.id, t.title, t.slug, t.user_id, t.created_at, t.last_posted_at, t.locked_at, t.pinned_at, t.deleted_at, \
+         (SELECT fp.awaiting_approval_at FROM posts fp WHERE fp.topic_id = t.id AND fp.number = 1) AS first_post_waiting, \
          c.id AS category_id, c.slug AS category_slug, c.name AS category_name, c.description AS category_description, \
          c.min_role_to_post \
          FROM topics t JOIN categories c ON c.id = t.category_id WHERE t.id = $1",
@@ -152,6 +153,9 @@ pub async fn topic(db: &Db, id: i64) -> Result<Option<Topic>, sqlx::Error> {
             locked: row.try_get::<Option<i64>, _>("locked_at")?.is_some(),
             pinned: row.try_get::<Option<i64>, _>("pinned_at")?.is_some(),
             deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
+            awaiting_approval: row
+                .try_get::<Option<i64>, _>("first_post_waiting")?
+                .is_some(),
             category: Category {
                 id: row.try_get("category_id")?,
                 slug: row.try_get("category_slug")?,
