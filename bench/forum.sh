@@ -34,7 +34,8 @@ trap cleanup EXIT
 start_server() {
   "$BIN" serve --data-dir "$WORK/data" --listen "127.0.0.1:$APP_PORT" --posts-per-minute 100000 >/dev/null 2>&1 &
   SERVER_PID=$!
-  until curl -sf "http://127.0.0.1:$APP_PORT/healthz" >/dev/null; do sleep 0.005; done
+  for _ in $(seq 4000); do curl -sf "http://127.0.0.1:$APP_PORT/healthz" >/dev/null && return; sleep 0.005; done
+  echo "the server did not start"; exit 1
 }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
@@ -72,6 +73,7 @@ LOAD_KB=$(hwm_kb)
 
 cat > "$NGINX_CONF" <<NGINX
 worker_processes auto;
+$( [ "$(id -u)" -eq 0 ] && echo "user root;" )
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log;
 events { worker_connections 1024; }
@@ -84,7 +86,8 @@ http {
 NGINX
 mkdir -p "$WORK/tmp"
 nginx -c "$NGINX_CONF"
-until curl -sf "http://127.0.0.1:$NGINX_PORT$URL_PATH" >/dev/null; do sleep 0.05; done
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$NGINX_PORT$URL_PATH" >/dev/null && break; sleep 0.05; done
+curl -sf "http://127.0.0.1:$NGINX_PORT$URL_PATH" >/dev/null || { echo "nginx does not serve the page:"; cat "$WORK/nginx-error.log"; exit 1; }
 echo "== load: nginx static file"
 NGINX_OUT=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$NGINX_PORT$URL_PATH")
 echo "$NGINX_OUT"

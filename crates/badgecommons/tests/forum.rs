@@ -203,4 +203,46 @@ both_backends! {
         assert!(!body.contains("onerror"), "{body}");
         assert!(!body.contains("href=\"javascript:"), "{body}");
     }
+
+    async fn a_signed_out_reader_sees_every_change_to_a_topic_at_once(app) {
+        // Signed-out readers get a cached page; each change must still show on the next visit.
+        app.member("alice", Role::Member).await;
+        app.member("mod", Role::Moderator).await;
+        app.category("general").await;
+        app.category("other").await;
+        let alice = app.api_client("alice").await;
+        let moderator = app.api_client("mod").await;
+        let topic = app.topic_by(&alice, "general", "Living topic", "original words").await;
+        let reader = app.browser();
+        let page = |slug: &'static str| format!("/t/{topic}/{slug}");
+        assert!(reader.page(&page("living-topic")).await.1.contains("original words"));
+
+        let (_, reply) = alice.post(&format!("/api/v1/topics/{topic}/posts"), serde_json::json!({"body": "a fresh reply"})).await;
+        assert!(reader.page(&page("living-topic")).await.1.contains("a fresh reply"), "a new reply shows");
+
+        let reply_id = reply["id"].as_i64().unwrap();
+        alice.patch(&format!("/api/v1/posts/{reply_id}"), serde_json::json!({"body": "an edited reply"})).await;
+        let html = reader.page(&page("living-topic")).await.1;
+        assert!(html.contains("an edited reply") && !html.contains("a fresh reply"), "an edit shows");
+
+        moderator.post(&format!("/api/v1/posts/{reply_id}/hide"), serde_json::json!({})).await;
+        let html = reader.page(&page("living-topic")).await.1;
+        assert!(!html.contains("an edited reply") && html.contains("hidden by a moderator"), "hiding shows");
+
+        moderator.post(&format!("/api/v1/topics/{topic}/lock"), serde_json::json!({})).await;
+        assert!(reader.page(&page("living-topic")).await.1.contains("This topic is locked"), "locking shows");
+
+        moderator.post(&format!("/api/v1/topics/{topic}/move"), serde_json::json!({"category": "other"})).await;
+        assert!(reader.page(&page("living-topic")).await.1.contains("href=\"/c/other\""), "moving shows");
+
+        let first_id = alice.get(&format!("/api/v1/topics/{topic}")).await.1["posts"][0]["id"].as_i64().unwrap();
+        // Locked now: only a moderator may still edit.
+        moderator.patch(&format!("/api/v1/posts/{first_id}"), serde_json::json!({"title": "Renamed topic", "body": "new words"})).await;
+        let (status, html) = reader.page(&page("renamed-topic")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Renamed topic") && html.contains("new words"), "a new title shows");
+
+        moderator.delete(&format!("/api/v1/posts/{first_id}")).await;
+        assert_eq!(reader.page(&page("renamed-topic")).await.0, StatusCode::NOT_FOUND, "deleting the topic shows");
+    }
 }

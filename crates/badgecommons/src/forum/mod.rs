@@ -6,11 +6,13 @@
 mod api;
 mod feeds;
 mod model;
+mod page_cache;
 pub mod posting;
 mod routes;
 pub mod store;
 
 pub use model::{topic_path, Category, Post, PostSummary, Topic};
+pub use page_cache::TopicPageCache;
 
 use axum::Router;
 

@@ -51,6 +51,8 @@ pub struct Topic {
     pub deleted: bool,
     /// Its first post waits for a moderator's approval.
     pub awaiting_approval: bool,
+    /// Goes up with every change that shows on the topic's page.
+    pub revision: i64,
 }
 
 impl Topic {

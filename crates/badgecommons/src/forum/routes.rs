@@ -1,9 +1,10 @@
 //! The forum's pages.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -195,6 +196,11 @@ async fn topic_page(
         return Ok(Redirect::permanent(&topic.path()).into_response());
     }
     let member = viewer.member.as_ref();
+    if member.is_none() {
+        if let Some(html) = state.topic_pages.get(topic.id, topic.revision) {
+            return Ok(Html(html).into_response());
+        }
+    }
     let last_read = match member {
         Some(m) => store::last_read(&state.db, m.id, topic.id).await?,
         None => i64::MAX,
@@ -219,19 +225,27 @@ async fn topic_page(
         .with_feed(&format!("/t/{}/feed.atom", topic.id))
         .with_description(&description);
     let staff = member.is_some_and(Member::is_staff);
-    render(&TopicPage {
-        chrome,
-        can_reply: member.is_some() && (!topic.locked || staff),
-        signed_in: member.is_some(),
-        topic_url: state.url(&path),
-        categories: if staff {
-            store::categories(&state.db).await?
-        } else {
-            Vec::new()
-        },
-        topic,
-        posts,
-    })
+    let (topic_id, revision) = (topic.id, topic.revision);
+    let html = Bytes::from(
+        TopicPage {
+            chrome,
+            can_reply: member.is_some() && (!topic.locked || staff),
+            signed_in: member.is_some(),
+            topic_url: state.url(&path),
+            categories: if staff {
+                store::categories(&state.db).await?
+            } else {
+                Vec::new()
+            },
+            topic,
+            posts,
+        }
+        .render()?,
+    );
+    if member.is_none() {
+        state.topic_pages.put(topic_id, revision, html.clone());
+    }
+    Ok(Html(html).into_response())
 }
 
 #[derive(Template)]

@@ -133,7 +133,7 @@ pub async fn topic_list(
 
 pub async fn topic(db: &Db, id: i64) -> Result<Option<Topic>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT t.id, t.title, t.slug, t.user_id, t.created_at, t.last_posted_at, t.locked_at, t.pinned_at, t.deleted_at, \
+        "SELECT t.id, t.title, t.slug, t.user_id, t.created_at, t.last_posted_at, t.locked_at, t.pinned_at, t.deleted_at, t.revision, \
          (SELECT fp.awaiting_approval_at FROM posts fp WHERE fp.topic_id = t.id AND fp.number = 1) AS first_post_waiting, \
          c.id AS category_id, c.slug AS category_slug, c.name AS category_name, c.description AS category_description, \
          c.min_role_to_post \
@@ -156,6 +156,7 @@ pub async fn topic(db: &Db, id: i64) -> Result<Option<Topic>, sqlx::Error> {
             awaiting_approval: row
                 .try_get::<Option<i64>, _>("first_post_waiting")?
                 .is_some(),
+            revision: row.try_get("revision")?,
             category: Category {
                 id: row.try_get("category_id")?,
                 slug: row.try_get("category_slug")?,

@@ -13,14 +13,27 @@ use sqlx::AnyPool;
 
 use super::Backend;
 
-const SQLITE: &[(i64, &str, &str)] =
-    &[(1, "forum", include_str!("migrations/sqlite/0001_forum.sql"))];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (1, "forum", include_str!("migrations/sqlite/0001_forum.sql")),
+    (
+        2,
+        "topic revision",
+        include_str!("migrations/sqlite/0002_topic_revision.sql"),
+    ),
+];
 
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "forum",
-    include_str!("migrations/postgres/0001_forum.sql"),
-)];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "forum",
+        include_str!("migrations/postgres/0001_forum.sql"),
+    ),
+    (
+        2,
+        "topic revision",
+        include_str!("migrations/postgres/0002_topic_revision.sql"),
+    ),
+];
 
 /// The migrations of one backend, handed to sqlx's `Migrator`.
 #[derive(Debug)]

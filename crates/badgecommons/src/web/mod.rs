@@ -39,12 +39,15 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub limits: RateLimits,
+    /// Topic pages as signed-out readers see them (see `forum::TopicPageCache`).
+    pub topic_pages: Arc<crate::forum::TopicPageCache>,
 }
 
 impl AppState {
     pub fn new(db: Db, settings: Settings) -> AppState {
         AppState {
             limits: RateLimits::new(&settings.limits),
+            topic_pages: Arc::default(),
             settings: Arc::new(settings),
             db,
         }
