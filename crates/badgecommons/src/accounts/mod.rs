@@ -2,10 +2,18 @@
 //! (argon2id), browser sessions kept in the database, API bearer tokens, roles, and the public
 //! profile page `/u/{username}` marked up as an h-card.
 
+mod api;
+pub mod membership;
 pub mod model;
 pub mod password;
 mod routes;
 pub mod store;
 pub mod tokens;
 
-pub use routes::routes;
+use axum::Router;
+
+use crate::web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    routes::routes().merge(api::routes())
+}

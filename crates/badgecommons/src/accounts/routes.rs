@@ -7,13 +7,13 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
-use super::model::{email_problem, username_problem, Member, Profile, Role};
-use super::password::{check_strength, decoy_hash, hash_password, password_matches};
-use super::store::{self, ApiToken, CreateUserError, NewUser, SESSION_DAYS};
+use super::membership::{self, check_credentials, register, update_profile};
+use super::model::{Profile, Role};
+use super::store::{self, ApiToken, SESSION_DAYS};
 use crate::config::SignupMode;
 use crate::forum::{self, PostSummary};
 use crate::web::{
@@ -31,7 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/account/tokens", post(create_token))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
         .route("/u/{username}", get(profile_page))
-        .route("/api/v1/tokens", post(api_create_token))
 }
 
 #[derive(Template)]
@@ -70,27 +69,6 @@ struct SignInForm {
     username: String,
     password: String,
     next: Option<String>,
-}
-
-/// Checks a username and password; the same answer for an unknown name and a wrong password.
-async fn check_credentials(
-    state: &AppState,
-    username: &str,
-    password: &str,
-) -> Result<Option<Member>, Failure> {
-    let found = if username.contains('\0') {
-        None
-    } else {
-        store::credentials(&state.db, username.trim()).await?
-    };
-    match found {
-        Some((member, hash)) if password_matches(password, &hash) => Ok(Some(member)),
-        Some(_) => Ok(None),
-        None => {
-            password_matches(password, decoy_hash());
-            Ok(None)
-        }
-    }
 }
 
 fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
@@ -230,53 +208,6 @@ async fn sign_up(
     }
 }
 
-/// Creates an account by the community's sign-up rule.
-async fn register(
-    state: &AppState,
-    mode: SignupMode,
-    username: &str,
-    email: &str,
-    password: &str,
-    invite: Option<&str>,
-) -> Result<i64, Failure> {
-    if let Some(problem) = username_problem(username).or_else(|| email_problem(email)) {
-        return Err(Failure::Invalid(problem.to_string()));
-    }
-    check_strength(password)?;
-    let invite = invite.map(str::trim).filter(|code| !code.is_empty());
-    if mode == SignupMode::Invite && invite.is_none() {
-        return Err(Failure::Forbidden(
-            "Joining needs an invite code from an admin.".to_string(),
-        ));
-    }
-    let hash = hash_password(password)?;
-    let user = NewUser {
-        username,
-        email,
-        password_hash: &hash,
-        role: Role::Member,
-        approved: mode != SignupMode::Approval,
-    };
-    let mut tx = state.db.begin().await?;
-    let user_id = match store::insert_user(&mut tx, &user).await {
-        Ok(id) => id,
-        Err(CreateUserError::Taken) => {
-            return Err(Failure::Conflict(CreateUserError::Taken.to_string()))
-        }
-        Err(CreateUserError::Database(err)) => return Err(err.into()),
-    };
-    if mode == SignupMode::Invite {
-        let code = invite.unwrap_or_default();
-        if !store::spend_invite(&mut tx, code, user_id).await? {
-            return Err(Failure::Forbidden(
-                "That invite code is unknown or already used.".to_string(),
-            ));
-        }
-    }
-    tx.commit().await?;
-    Ok(user_id)
-}
-
 #[derive(Template)]
 #[template(path = "accounts/templates/account.html")]
 struct AccountPage {
@@ -332,21 +263,20 @@ async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, Failure> {
     let member = viewer.require_member()?;
-    let stored = store::password_hash(&state.db, member.id).await?;
-    let problem = if !password_matches(&form.current_password, &stored) {
-        Some("Your current password is not right.".to_string())
-    } else {
-        check_strength(&form.new_password)
-            .err()
-            .map(|e| e.to_string())
-    };
-    if let Some(problem) = problem {
+    let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
+    let changed = membership::change_password(
+        &state,
+        member,
+        &form.current_password,
+        &form.new_password,
+        session.as_deref(),
+    )
+    .await;
+    if let Err(Failure::Invalid(problem)) = changed {
         let page = account_view(&state, &viewer, None, None, Some(problem)).await?;
         return render_rejected(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let hash = hash_password(&form.new_password)?;
-    let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
-    store::set_password(&state.db, member.id, &hash, session.as_deref()).await?;
+    changed?;
     let notice = "Password changed; your other sessions were signed out.".to_string();
     render(&account_view(&state, &viewer, None, Some(notice), None).await?)
 }
@@ -363,21 +293,12 @@ async fn change_profile(
     Form(form): Form<ProfileForm>,
 ) -> Result<Response, Failure> {
     let member = viewer.require_member()?;
-    let website = form.website.trim();
-    let problem = if form.bio.chars().count() > 2000 {
-        Some("The bio has at most 2000 characters.")
-    } else if !(website.is_empty()
-        || url::Url::parse(website).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+    if let Err(Failure::Invalid(problem)) =
+        update_profile(&state, member, &form.bio, &form.website).await
     {
-        Some("The website must be an http:// or https:// address.")
-    } else {
-        None
-    };
-    if let Some(problem) = problem {
-        let page = account_view(&state, &viewer, None, None, Some(problem.to_string())).await?;
+        let page = account_view(&state, &viewer, None, None, Some(problem)).await?;
         return render_rejected(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    store::set_profile(&state.db, member.id, form.bio.trim(), website).await?;
     Ok(Redirect::to(&format!("/u/{}", member.username)).into_response())
 }
 
@@ -446,35 +367,4 @@ async fn profile_page(
         profile,
         posts,
     })
-}
-
-#[derive(Deserialize)]
-struct TokenRequest {
-    username: String,
-    password: String,
-    label: Option<String>,
-}
-
-/// `POST /api/v1/tokens`: trades a username and password for a bearer token.
-async fn api_create_token(
-    State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    Json(request): Json<TokenRequest>,
-) -> Result<Response, Failure> {
-    state.limits.sign_in(client.ip())?;
-    let member = check_credentials(&state, &request.username, &request.password)
-        .await?
-        .ok_or(Failure::BadCredentials)?;
-    let label = request.label.unwrap_or_else(|| "API".to_string());
-    let token = store::create_api_token(
-        &state.db,
-        member.id,
-        &label.chars().take(100).collect::<String>(),
-    )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "token": token })),
-    )
-        .into_response())
 }

@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/topics/{id}/move", post(move_topic))
         .route("/api/v1/topics/{id}/{action}", post(topic_action))
         .route("/api/v1/members/{username}/suspension", post(suspend))
+        .route("/api/v1/members/{username}/approval", post(approve_member))
         .route("/api/v1/flags", get(open_flags))
         .route("/api/v1/audit", get(audit_log))
 }
@@ -109,4 +110,18 @@ async fn audit_log(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         .map(|e| serde_json::json!({ "actor": e.actor, "action": e.action, "target": e.target, "detail": e.detail, "at": e.at.iso() }))
         .collect();
     Ok(Json(serde_json::json!({ "entries": entries })).into_response())
+}
+
+/// `POST /api/v1/members/{username}/approval`: lets an account that waits for approval post.
+async fn approve_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(username): Path<String>,
+) -> Result<Response, Failure> {
+    let moderator = viewer.require_staff()?;
+    let member = crate::accounts::store::member_by_username(&state.db, &username)
+        .await?
+        .ok_or_else(|| Failure::not_found("member"))?;
+    actions::approve_member(&state, moderator, member.id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -3,9 +3,10 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Json, Router};
 use sqlx::Row;
 
 use crate::store::{now, Db, Tx};
@@ -117,6 +118,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/notifications", get(notifications_page))
         .route("/notifications/read", post(mark_all_read))
+        .route("/api/v1/notifications", get(api_notifications))
+        .route("/api/v1/notifications/read", post(api_mark_all_read))
 }
 
 #[derive(Template)]
@@ -143,10 +146,46 @@ async fn notifications_page(
 
 async fn mark_all_read(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Failure> {
     let member = viewer.require_member()?;
+    mark_read(&state.db, member.id).await?;
+    Ok(Redirect::to("/notifications").into_response())
+}
+
+async fn mark_read(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
         .bind(now())
-        .bind(member.id)
-        .execute(state.db.pool())
+        .bind(user_id)
+        .execute(db.pool())
         .await?;
-    Ok(Redirect::to("/notifications").into_response())
+    Ok(())
+}
+
+async fn api_notifications(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, Failure> {
+    let member = viewer.require_member()?;
+    let items: Vec<serde_json::Value> = recent(&state.db, member.id)
+        .await?
+        .into_iter()
+        .map(|n| {
+            serde_json::json!({
+                "kind": n.kind,
+                "actor": n.actor,
+                "topic_title": n.topic_title,
+                "url": state.url(&n.path),
+                "created_at": n.created.iso(),
+                "unread": n.unread,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "notifications": items })).into_response())
+}
+
+async fn api_mark_all_read(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, Failure> {
+    let member = viewer.require_member()?;
+    mark_read(&state.db, member.id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
