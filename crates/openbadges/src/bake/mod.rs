@@ -1,0 +1,1 @@
+//! Baking: credentials inside PNG (`iTXt`) and SVG images, and getting them out again.
