@@ -577,3 +577,54 @@ mod first_posts_need_approval {
         first_posts_wait_for_approval(Backend::Postgres).await;
     }
 }
+
+both_backends! {
+    async fn a_moderator_works_the_queue_through_the_api(app) {
+        app.member("alice", Role::Member).await;
+        app.member("bob", Role::Member).await;
+        app.member("mod", Role::Moderator).await;
+        app.category("general").await;
+        let alice = app.api_client("alice").await;
+        let bob = app.api_client("bob").await;
+        let moderator = app.api_client("mod").await;
+        let topic = app.topic_by(&alice, "general", "Flag me", "questionable words").await;
+        let post = post_id(&alice, topic, 1).await;
+        let (_, flag) = bob.post(&format!("/api/v1/posts/{post}/flags"), json!({"reason": "rude"})).await;
+        let flag = flag["id"].as_i64().unwrap();
+
+        assert_eq!(bob.get("/api/v1/queue").await.0, StatusCode::FORBIDDEN, "members cannot read the queue");
+        let (status, queue) = moderator.get("/api/v1/queue").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(queue["flags"][0]["reason"], "rude");
+        assert!(queue["pending_posts"].as_array().unwrap().is_empty());
+
+        let (status, _) = moderator.post(&format!("/api/v1/flags/{flag}/resolution"), json!({"resolution": "dismissed"})).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (_, queue) = moderator.get("/api/v1/queue").await;
+        assert!(queue["flags"].as_array().unwrap().is_empty(), "a resolved flag leaves the queue");
+        let (_, audit) = moderator.get("/api/v1/audit").await;
+        assert_eq!(audit["entries"][0]["action"], "resolve flag");
+        assert_eq!(audit["entries"][0]["detail"], "dismissed");
+    }
+
+    async fn an_admin_makes_a_category_only_moderators_start_topics_in(app) {
+        app.member("admin", Role::Admin).await;
+        app.member("alice", Role::Member).await;
+        let admin = app.api_client("admin").await;
+        let (status, _) = admin
+            .post("/api/v1/categories", json!({"slug": "news", "name": "News", "min_role_to_post": "moderator"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let alice = app.api_client("alice").await;
+        let (status, _) = alice.post("/api/v1/topics", json!({"category": "news", "title": "My news", "body": "hi"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = admin.post("/api/v1/topics", json!({"category": "news", "title": "Real news", "body": "hi"})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, list) = alice.get("/api/v1/topics?category=news").await;
+        assert_eq!(list["topics"][0]["unread"], true, "unread for alice until she reads it");
+        let id = list["topics"][0]["id"].as_i64().unwrap();
+        app.signed_in("alice").await.page(&format!("/t/{id}/real-news")).await;
+        let (_, list) = alice.get("/api/v1/topics?category=news").await;
+        assert_eq!(list["topics"][0]["unread"], false);
+    }
+}

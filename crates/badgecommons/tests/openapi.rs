@@ -284,6 +284,8 @@ struct Fixture {
     post: i64,
     /// A spare token of the admin's, for the revocation call.
     token: i64,
+    /// An open flag, for the resolution call.
+    flag: i64,
     username: &'static str,
 }
 
@@ -308,11 +310,20 @@ async fn fixture(app: &TestApp) -> (Fixture, Api) {
     let spare = app.api_client("admin").await;
     let (_, tokens) = spare.get("/api/v1/tokens").await;
     let token = tokens["tokens"][0]["id"].as_i64().expect("token id");
+    let (status, flag) = alice
+        .post(
+            &format!("/api/v1/posts/{post}/flags"),
+            serde_json::json!({"reason": "a test flag"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{flag}");
+    let flag = flag["id"].as_i64().expect("flag id");
     (
         Fixture {
             topic,
             post,
             token,
+            flag,
             username: "carol",
         },
         admin,
@@ -325,6 +336,8 @@ fn concrete_paths(doc: &Value, path: &str, operation: &Value, f: &Fixture) -> Ve
         f.topic
     } else if path.starts_with("/api/v1/tokens/") {
         f.token
+    } else if path.starts_with("/api/v1/flags/") {
+        f.flag
     } else {
         f.post
     };
@@ -469,7 +482,7 @@ both_backends! {
         );
 
         // Unknown objects: the route still exists and says so in JSON.
-        let unknown = Fixture { topic: 999_999, post: 999_999, token: 999_999, username: "nobody-here" };
+        let unknown = Fixture { topic: 999_999, post: 999_999, token: 999_999, flag: 999_999, username: "nobody-here" };
         for (path, method, operation) in &ops {
             if !path.contains('{') {
                 continue;

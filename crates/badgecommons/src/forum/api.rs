@@ -37,6 +37,8 @@ struct NewCategory {
     name: String,
     #[serde(default)]
     description: String,
+    /// The least role that may start topics (default: member).
+    min_role_to_post: Option<Role>,
 }
 
 async fn create_category(
@@ -50,7 +52,7 @@ async fn create_category(
         &body.slug,
         &body.name,
         &body.description,
-        Role::Member,
+        body.min_role_to_post.unwrap_or(Role::Member),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(category)).into_response())
@@ -72,6 +74,8 @@ struct TopicItem {
     last_posted_at: String,
     pinned: bool,
     locked: bool,
+    /// The member holding the token has not read the newest post (always false without one).
+    unread: bool,
     url: String,
 }
 
@@ -109,6 +113,7 @@ async fn topics(
             last_posted_at: t.last_posted.iso(),
             pinned: t.pinned,
             locked: t.locked,
+            unread: t.unread,
         })
         .collect();
     Ok(Json(serde_json::json!({ "topics": items })).into_response())

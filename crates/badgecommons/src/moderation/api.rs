@@ -20,6 +20,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/members/{username}/suspension", post(suspend))
         .route("/api/v1/members/{username}/approval", post(approve_member))
         .route("/api/v1/flags", get(open_flags))
+        .route("/api/v1/flags/{id}/resolution", post(resolve_flag))
+        .route("/api/v1/queue", get(queue))
         .route("/api/v1/audit", get(audit_log))
 }
 
@@ -124,4 +126,43 @@ async fn approve_member(
         .ok_or_else(|| Failure::not_found("member"))?;
     actions::approve_member(&state, moderator, member.id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+struct ResolutionBody {
+    #[serde(default)]
+    resolution: String,
+}
+
+/// `POST /api/v1/flags/{id}/resolution`: closes a flag (after acting on the post, or dismissing it).
+async fn resolve_flag(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Json(body): Json<ResolutionBody>,
+) -> Result<Response, Failure> {
+    let moderator = viewer.require_staff()?;
+    let resolution = if body.resolution.trim().is_empty() {
+        "resolved"
+    } else {
+        body.resolution.trim()
+    };
+    actions::resolve_flag(&state, moderator, id, resolution).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /api/v1/queue`: everything waiting for a moderator, as on `/mod`.
+async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Failure> {
+    viewer.require_staff()?;
+    let members: Vec<serde_json::Value> = crate::accounts::store::pending_members(&state.db)
+        .await?
+        .into_iter()
+        .map(|(_, username, created)| serde_json::json!({ "username": username, "created_at": crate::web::Stamp(created).iso() }))
+        .collect();
+    Ok(Json(serde_json::json!({
+        "flags": store::open_flags(&state.db).await?,
+        "pending_posts": store::pending_posts(&state.db).await?,
+        "pending_members": members,
+    }))
+    .into_response())
 }
