@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::net::{parse_allow_list, FetchPolicy};
 use crate::store;
 
 /// Who may create an account.
@@ -43,6 +44,8 @@ pub struct Settings {
     /// How many of a new member's first posts wait for a moderator (0: none).
     pub first_posts_need_approval: u32,
     pub limits: RateLimitSettings,
+    /// What outbound fetches may reach (see `net`).
+    pub fetch: FetchPolicy,
 }
 
 /// Requests allowed per client (sign-in, sign-up: per IP address; posting: per member).
@@ -80,6 +83,10 @@ pub struct Overrides {
     /// TOML settings file (default: badgecommons.toml in the data directory, if present).
     #[arg(long, global = true, env = "BADGECOMMONS_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Address ranges that outbound fetches may reach although they are private or loopback,
+    /// e.g. 127.0.0.0/8 for tests (default: none).
+    #[arg(long, global = true, env = "BADGECOMMONS_FETCH_ALLOW", value_name = "CIDR[,CIDR]")]
+    pub fetch_allow: Option<String>,
 }
 
 /// Flags that only `serve` takes.
@@ -122,6 +129,7 @@ struct FileSettings {
     sign_in_per_minute: Option<u32>,
     sign_up_per_hour: Option<u32>,
     posts_per_minute: Option<u32>,
+    fetch_allow: Option<String>,
 }
 
 /// A settings file that could not be used.
@@ -139,6 +147,8 @@ pub enum ConfigError {
     },
     #[error("base URL {0:?} must start with http:// or https://")]
     BaseUrl(String),
+    #[error("fetch allow list: {0}")]
+    FetchAllow(String),
 }
 
 impl Settings {
@@ -168,6 +178,11 @@ impl Settings {
             return Err(ConfigError::BaseUrl(base_url));
         }
         let defaults = RateLimitSettings::default();
+        let fetch_allow = overrides.fetch_allow.clone().or(file.fetch_allow).unwrap_or_default();
+        let fetch = FetchPolicy {
+            allow: parse_allow_list(&fetch_allow).map_err(ConfigError::FetchAllow)?,
+            ..FetchPolicy::default()
+        };
         Ok(Settings {
             listen,
             data_dir,
@@ -195,6 +210,7 @@ impl Settings {
                     .or(file.posts_per_minute)
                     .unwrap_or(defaults.posts_per_minute),
             },
+            fetch,
         })
     }
 

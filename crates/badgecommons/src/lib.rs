@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod forum;
 pub mod moderation;
+pub mod net;
 pub mod notifications;
 pub mod search;
 pub mod store;

@@ -113,6 +113,7 @@ pub fn test_settings(database_url: &str, data_dir: &std::path::Path) -> Settings
             sign_up_per_hour: 1000,
             posts_per_minute: 1000,
         },
+        fetch: badgecommons::net::FetchPolicy::default(),
     }
 }
 
