@@ -18,6 +18,7 @@
 //! offline and applications can plug in a guarded HTTP client.
 
 pub mod bake;
+pub mod contexts;
 pub mod model;
 pub mod proof;
 pub mod verify;

@@ -1,5 +1,14 @@
 //! Verification: the pipeline that checks a badge of any format, and the report it produces.
+//!
+//! Every input — a baked image, OB 2.0 or 3.0 JSON, a JWS or VC-JWT, an assertion URL — ends
+//! in the same [`Report`]: a list of [`Check`]s, each with an id, a [`Status`] and a message a
+//! person understands, an overall verdict, and a [`Summary`] of what the badge says. Nothing that
+//! can be given to the verifier makes it panic; what cannot be checked is said, never assumed:
+//! a revocation list that cannot be fetched gives a *warning* that a displayer must show, not
+//! "not revoked".
 
-/// How the verifier reaches the network: callers implement it (the application with its guarded
-/// HTTP client, tests with canned documents).
-pub trait Fetch {}
+mod fetch;
+mod report;
+
+pub use fetch::{Fetch, FetchFailure, FetchedDocument, Offline};
+pub use report::{Check, Report, Status, Summary};

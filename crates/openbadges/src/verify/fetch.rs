@@ -1,0 +1,72 @@
+//! How the verifier reaches the network.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A document fetched for verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchedDocument {
+    /// The URL the body came from, after redirects (ids are compared against it).
+    pub url: String,
+    /// The HTTP status: 410 Gone means a revoked OB 2.0 assertion.
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Why a document could not be fetched.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FetchFailure(pub String);
+
+/// The verifier's only way to the network. Applications implement it with their guarded HTTP
+/// client; tests with canned documents ([`Offline`]).
+pub trait Fetch: Send + Sync {
+    /// GETs `url`, asking for `accept`.
+    fn fetch<'a>(
+        &'a self,
+        url: &'a str,
+        accept: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<FetchedDocument, FetchFailure>> + Send + 'a>>;
+}
+
+/// A [`Fetch`] that serves only the documents it was given, for tests and offline checks.
+#[derive(Clone, Debug, Default)]
+pub struct Offline {
+    documents: HashMap<String, (u16, Vec<u8>)>,
+}
+
+impl Offline {
+    /// Serves `body` with status 200 at `url`.
+    pub fn with(mut self, url: &str, body: impl Into<Vec<u8>>) -> Offline {
+        self.documents.insert(url.to_string(), (200, body.into()));
+        self
+    }
+
+    /// Answers `url` with `status` and an empty body (410 for a revoked assertion, say).
+    pub fn with_status(mut self, url: &str, status: u16) -> Offline {
+        self.documents.insert(url.to_string(), (status, Vec::new()));
+        self
+    }
+}
+
+impl Fetch for Offline {
+    fn fetch<'a>(
+        &'a self,
+        url: &'a str,
+        _accept: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<FetchedDocument, FetchFailure>> + Send + 'a>> {
+        Box::pin(async move {
+            match self.documents.get(url) {
+                Some((status, body)) => Ok(FetchedDocument {
+                    url: url.to_string(),
+                    status: *status,
+                    content_type: None,
+                    body: body.clone(),
+                }),
+                None => Err(FetchFailure(format!("{url} is not available offline"))),
+            }
+        })
+    }
+}
