@@ -8,7 +8,9 @@
 //! "not revoked".
 
 mod fetch;
+mod options;
 mod report;
 
 pub use fetch::{Fetch, FetchFailure, FetchedDocument, Offline};
+pub use options::Options;
 pub use report::{Check, Report, Status, Summary};
