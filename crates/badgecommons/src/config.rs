@@ -85,7 +85,12 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     /// Address ranges that outbound fetches may reach although they are private or loopback,
     /// e.g. 127.0.0.0/8 for tests (default: none).
-    #[arg(long, global = true, env = "BADGECOMMONS_FETCH_ALLOW", value_name = "CIDR[,CIDR]")]
+    #[arg(
+        long,
+        global = true,
+        env = "BADGECOMMONS_FETCH_ALLOW",
+        value_name = "CIDR[,CIDR]"
+    )]
     pub fetch_allow: Option<String>,
 }
 
@@ -178,7 +183,11 @@ impl Settings {
             return Err(ConfigError::BaseUrl(base_url));
         }
         let defaults = RateLimitSettings::default();
-        let fetch_allow = overrides.fetch_allow.clone().or(file.fetch_allow).unwrap_or_default();
+        let fetch_allow = overrides
+            .fetch_allow
+            .clone()
+            .or(file.fetch_allow)
+            .unwrap_or_default();
         let fetch = FetchPolicy {
             allow: parse_allow_list(&fetch_allow).map_err(ConfigError::FetchAllow)?,
             ..FetchPolicy::default()

@@ -15,6 +15,7 @@ pub mod forum;
 pub mod moderation;
 pub mod net;
 pub mod notifications;
+pub mod recognition;
 pub mod search;
 pub mod store;
 pub mod web;

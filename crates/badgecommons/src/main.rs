@@ -1,6 +1,7 @@
 //! The `badgecommons` command: serve the community, migrate its database, and administer it.
 
-use std::io::Read;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -10,6 +11,7 @@ use badgecommons::accounts::model::{email_problem, username_problem, Role};
 use badgecommons::accounts::password::{check_strength, hash_password};
 use badgecommons::accounts::store::{self as accounts, NewUser};
 use badgecommons::config::{Overrides, ServeOverrides, Settings};
+use badgecommons::recognition::{keys, signing};
 use badgecommons::store::Db;
 
 /// Badge Commons: a self-hosted home for an open credentials community.
@@ -39,6 +41,49 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Generate an Ed25519 signing key for issuing badges (written with file mode 0600).
+    Keygen {
+        /// Where to write the key; an existing file is never overwritten.
+        #[arg(short = 'o', long = "output", value_name = "KEYFILE")]
+        output: PathBuf,
+    },
+    /// Sign an Open Badges 3.0 credential with an issuer key.
+    Sign {
+        /// The key file made by `keygen`.
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        /// The issuer: the key's did:key, a did:web or an issuer profile URL.
+        #[arg(long, value_name = "DID_OR_URL")]
+        issuer: String,
+        /// The unsigned credential (JSON).
+        credential: PathBuf,
+        /// Data Integrity proof (eddsa-rdfc-2022) or a VC-JWT.
+        #[arg(long, value_enum, default_value = "data-integrity")]
+        format: SignFormat,
+        /// Where to write the signed credential (default: standard output).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Bake a credential (JSON, JWS or an assertion URL) into a PNG or SVG image.
+    Bake {
+        #[arg(long, value_name = "IMG")]
+        image: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        credential: PathBuf,
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: PathBuf,
+    },
+    /// Print the credential baked into a PNG or SVG image.
+    Unbake {
+        #[arg(value_name = "IMG")]
+        image: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SignFormat {
+    DataIntegrity,
+    Jwt,
 }
 
 #[derive(Subcommand)]
@@ -116,6 +161,81 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = Settings::resolve(&cli.overrides, &ServeOverrides::default())?;
             let db = Db::open(&settings.database_url).await?;
             admin(&db, command).await
+        }
+        Command::Keygen { output } => {
+            let key = keys::generate_key_file(&output)?;
+            println!("Wrote {} (mode 0600).", output.display());
+            println!(
+                "did: {}",
+                openbadges::proof::did_key::did(&key.verifying_key())
+            );
+            Ok(())
+        }
+        Command::Sign {
+            key,
+            issuer,
+            credential,
+            format,
+            output,
+        } => {
+            let key = keys::read_key_file(&key)?;
+            let credential = read_json(&credential)?;
+            let signed = match format {
+                SignFormat::DataIntegrity => serde_json::to_string_pretty(
+                    &signing::sign_credential(&credential, &issuer, &key)?,
+                )?,
+                SignFormat::Jwt => signing::sign_credential_jwt(&credential, &issuer, &key)?,
+            };
+            write_output(output.as_deref(), signed.as_bytes())
+        }
+        Command::Bake {
+            image,
+            credential,
+            output,
+        } => {
+            let image_bytes =
+                std::fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
+            let payload = std::fs::read_to_string(&credential)
+                .with_context(|| format!("reading {}", credential.display()))?;
+            let version = openbadges::bake::version_for(&payload)
+                .with_context(|| format!("{} is not a credential to bake", credential.display()))?;
+            let baked = openbadges::bake::bake(&image_bytes, version, payload.trim())
+                .with_context(|| format!("baking into {}", image.display()))?;
+            std::fs::write(&output, baked)
+                .with_context(|| format!("writing {}", output.display()))?;
+            println!(
+                "Baked an Open Badges {version} credential into {}.",
+                output.display()
+            );
+            Ok(())
+        }
+        Command::Unbake { image } => {
+            let bytes =
+                std::fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
+            let found = openbadges::bake::extract(&bytes)
+                .with_context(|| format!("{}", image.display()))?;
+            println!("{}", found.payload);
+            Ok(())
+        }
+    }
+}
+
+fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+}
+
+fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match path {
+        Some(path) => {
+            std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+        }
+        None => {
+            let mut out = std::io::stdout();
+            out.write_all(bytes)?;
+            out.write_all(b"\n")?;
+            Ok(())
         }
     }
 }

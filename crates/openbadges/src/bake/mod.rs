@@ -57,7 +57,7 @@ mod svg;
 use std::fmt;
 
 pub use error::BakeError;
-pub use payload::PayloadKind;
+pub use payload::{version_for, PayloadKind};
 
 /// The most bytes a compressed `iTXt` payload may inflate to (1 MiB). A credential is a few
 /// kilobytes; the limit is there so that a small "zip bomb" chunk cannot exhaust memory.

@@ -1,0 +1,6 @@
+//! Recognition: the community issues Open Badges. So far, the issuer's signing keys and signing a
+//! credential from the command line (`badgecommons keygen`, `badgecommons sign`); the badge
+//! classes, awards and pages of issue 4 will live here too.
+
+pub mod keys;
+pub mod signing;
