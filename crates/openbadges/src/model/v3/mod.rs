@@ -604,34 +604,9 @@ pub struct ResultDescription {
     pub extra: Extra,
 }
 
-/// Evidence of an achievement.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Evidence {
-    /// URL or data URI of the evidence.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Must include `Evidence`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<OneOrMany<String>>,
-    /// Narrative (Markdown).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub narrative: Option<String>,
-    /// Title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Genre.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub genre: Option<String>,
-    /// Audience.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audience: Option<String>,
-    /// Every other property, kept as found.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
+/// Evidence of an achievement: the same object in 3.0 as in 2.0 (`id`, `narrative`, `name`,
+/// `description`, `genre`, `audience`).
+pub use super::v2::Evidence;
 
 /// An alignment to a framework node (CASE item, CTDL credential, …).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
