@@ -78,6 +78,20 @@ enum Command {
         #[arg(value_name = "IMG")]
         image: PathBuf,
     },
+    /// Verify a badge: a baked PNG/SVG, OB 2.0 or 3.0 JSON, a JWS/JWT, or an assertion URL.
+    ///
+    /// Exit status: 0 valid, 1 not valid, 2 the input could not be read.
+    Verify {
+        /// A file, an http(s) URL, or - for standard input.
+        #[arg(value_name = "PATH|URL|-")]
+        input: String,
+        /// The recipient's identity (an email address, usually) to check the badge against.
+        #[arg(long, value_name = "EMAIL")]
+        recipient: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -122,7 +136,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -145,7 +159,20 @@ fn init_logging() {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Verify {
+        input,
+        recipient,
+        json,
+    } = &cli.command
+    {
+        let settings = Settings::resolve(&cli.overrides, &ServeOverrides::default())?;
+        return verify_command(&settings, input, recipient.clone(), *json).await;
+    }
+    run_command(cli).await.map(|()| ExitCode::SUCCESS)
+}
+
+async fn run_command(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { serve, demo } => {
             let settings = Settings::resolve(&cli.overrides, &serve)?;
@@ -217,7 +244,59 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", found.payload);
             Ok(())
         }
+        // Answered by `run`, which needs its report's verdict for the exit status.
+        Command::Verify { .. } => Ok(()),
     }
+}
+
+/// `badgecommons verify`: prints the report and turns its verdict into the exit status.
+async fn verify_command(
+    settings: &Settings,
+    input: &str,
+    recipient: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let client = badgecommons::net::GuardedClient::new(settings.fetch.clone())?;
+    let options = openbadges::verify::Options {
+        recipient,
+        now: None,
+    };
+    let report = if input.starts_with("http://") || input.starts_with("https://") {
+        openbadges::verify::verify_url(input, &options, &client).await
+    } else {
+        let bytes = if input == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .take(64 * 1024 * 1024)
+                .read_to_end(&mut bytes)
+                .map(|_| bytes)
+        } else {
+            std::fs::read(input)
+        };
+        match bytes {
+            Ok(bytes) => openbadges::verify::verify_bytes(&bytes, &options, &client).await,
+            Err(err) => {
+                eprintln!("error: cannot read {input}: {err}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", badgecommons::recognition::report_text(&report));
+    }
+    let unreadable = report.format == "unknown"
+        && report
+            .get("input")
+            .is_some_and(|c| c.status == openbadges::verify::Status::Fail);
+    Ok(if report.valid {
+        ExitCode::SUCCESS
+    } else if unreadable {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {

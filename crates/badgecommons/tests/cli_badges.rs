@@ -192,3 +192,101 @@ fn unbake_and_bake_name_the_problem_with_bad_input() {
     assert!(!dir.join("out.png").exists(), "nothing written on failure");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn verify_answers_with_its_exit_status_and_a_json_report() {
+    let dir = workdir("verify");
+    let (_, out, _) = run(&["keygen", "-o", "issuer.key"], &dir);
+    let did = out
+        .lines()
+        .find_map(|l| l.strip_prefix("did: "))
+        .expect("did")
+        .to_string();
+    std::fs::write(dir.join("credential.json"), CREDENTIAL).expect("write");
+    assert_eq!(
+        run(
+            &[
+                "sign",
+                "--key",
+                "issuer.key",
+                "--issuer",
+                &did,
+                "credential.json",
+                "-o",
+                "signed.json"
+            ],
+            &dir
+        )
+        .0,
+        0
+    );
+
+    let (code, out, err) = run(&["verify", "signed.json", "--json"], &dir);
+    assert_eq!(code, 0, "valid: {out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["format"], "ob3-data-integrity");
+    assert!(report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .all(|c| c["id"].is_string() && c["status"].is_string() && c["message"].is_string()));
+
+    let signed = std::fs::read_to_string(dir.join("signed.json")).expect("signed");
+    std::fs::write(
+        dir.join("tampered.json"),
+        signed.replace("Made things", "Made nothing"),
+    )
+    .expect("write");
+    let (code, out, _) = run(&["verify", "tampered.json"], &dir);
+    assert_eq!(code, 1, "not valid: {out}");
+    assert!(
+        out.contains("NOT VALID") && out.contains("[FAIL] proof"),
+        "{out}"
+    );
+
+    assert_eq!(
+        run(
+            &[
+                "sign",
+                "--key",
+                "issuer.key",
+                "--issuer",
+                &did,
+                "credential.json",
+                "--format",
+                "jwt",
+                "-o",
+                "signed.jwt"
+            ],
+            &dir
+        )
+        .0,
+        0
+    );
+    let (code, out, _) = run(&["verify", "signed.jwt"], &dir);
+    assert_eq!(code, 0, "a VC-JWT we sign verifies: {out}");
+
+    std::fs::write(dir.join("plain.png"), plain_png()).expect("png");
+    let (code, out, _) = run(&["verify", "plain.png"], &dir);
+    assert_eq!(
+        code, 2,
+        "an image with no badge cannot be read as one: {out}"
+    );
+    let (code, _, err) = run(&["verify", "missing-file.json"], &dir);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn verify_refuses_to_fetch_from_loopback_unless_allowed() {
+    let dir = workdir("verify-net");
+    let (code, out, _) = run(
+        &["verify", "http://127.0.0.1:9/assertion.json", "--json"],
+        &dir,
+    );
+    assert_ne!(code, 0);
+    assert!(out.contains("loopback"), "the guard names why: {out}");
+    let _ = std::fs::remove_dir_all(dir);
+}

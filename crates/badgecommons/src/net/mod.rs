@@ -301,6 +301,38 @@ impl GuardedClient {
     }
 }
 
+/// The verifier of `openbadges` fetches through the guarded client.
+impl openbadges::verify::Fetch for GuardedClient {
+    fn fetch<'a>(
+        &'a self,
+        url: &'a str,
+        accept: &'a str,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<
+                        openbadges::verify::FetchedDocument,
+                        openbadges::verify::FetchFailure,
+                    >,
+                > + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async move {
+            let fetched = self
+                .get(url, accept)
+                .await
+                .map_err(|err| openbadges::verify::FetchFailure(err.to_string()))?;
+            Ok(openbadges::verify::FetchedDocument {
+                url: fetched.url,
+                status: fetched.status,
+                content_type: fetched.content_type,
+                body: fetched.body,
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,37 +414,5 @@ mod tests {
             ..FetchPolicy::default()
         };
         assert!(check_url(&loopback_allowed, &Url::parse("http://127.0.0.1/").unwrap()).is_ok());
-    }
-}
-
-/// The verifier of `openbadges` fetches through the guarded client.
-impl openbadges::verify::Fetch for GuardedClient {
-    fn fetch<'a>(
-        &'a self,
-        url: &'a str,
-        accept: &'a str,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                    Output = Result<
-                        openbadges::verify::FetchedDocument,
-                        openbadges::verify::FetchFailure,
-                    >,
-                > + Send
-                + 'a,
-        >,
-    > {
-        Box::pin(async move {
-            let fetched = self
-                .get(url, accept)
-                .await
-                .map_err(|err| openbadges::verify::FetchFailure(err.to_string()))?;
-            Ok(openbadges::verify::FetchedDocument {
-                url: fetched.url,
-                status: fetched.status,
-                content_type: fetched.content_type,
-                body: fetched.body,
-            })
-        })
     }
 }

@@ -3,4 +3,7 @@
 //! classes, awards and pages of issue 4 will live here too.
 
 pub mod keys;
+mod report_text;
 pub mod signing;
+
+pub use report_text::report_text;

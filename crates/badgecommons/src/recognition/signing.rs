@@ -55,13 +55,30 @@ pub fn sign_credential(
         .map_err(|e| SignError::Proof(e.to_string()))
 }
 
-/// Signs the credential as a VC-JWT (EdDSA): not available yet.
+/// Sets the issuer like [`sign_credential`] and signs the credential as a VC-JWT (EdDSA), the
+/// key named in the header's `kid`.
 pub fn sign_credential_jwt(
-    _credential: &Value,
-    _issuer: &str,
-    _key: &SigningKey,
+    credential: &Value,
+    issuer: &str,
+    key: &SigningKey,
 ) -> Result<String, SignError> {
-    Err(SignError::Proof(
-        "VC-JWT signing is not built yet; use --format data-integrity".to_string(),
-    ))
+    let credential = with_issuer(credential, issuer)?;
+    let method = verification_method_for(issuer, key)?;
+    openbadges::proof::jwt::sign_ed25519(&credential, key, &method)
+        .map_err(|e| SignError::Proof(e.to_string()))
+}
+
+/// The credential with its issuer's id set (an issuer profile keeps its other fields).
+fn with_issuer(credential: &Value, issuer: &str) -> Result<Value, SignError> {
+    let mut credential = credential.clone();
+    let map = credential.as_object_mut().ok_or(SignError::NotAnObject)?;
+    match map.get_mut("issuer") {
+        Some(Value::Object(profile)) => {
+            profile.insert("id".to_string(), Value::String(issuer.to_string()));
+        }
+        _ => {
+            map.insert("issuer".to_string(), Value::String(issuer.to_string()));
+        }
+    }
+    Ok(credential)
 }

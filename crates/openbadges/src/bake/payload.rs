@@ -126,6 +126,54 @@ fn is_http_url(text: &str) -> bool {
         && !text.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Which version's keyword a payload is baked under: 3.0 for an OpenBadgeCredential or
+/// EndorsementCredential (as JSON, or as the payload of a VC-JWT, including the VC 1.1 `vc`
+/// claim), 2.0 for an assertion URL, assertion JSON or an OB 2.0 signed JWS.
+///
+/// ```
+/// use openbadges::bake::{version_for, BadgeVersion};
+///
+/// assert_eq!(version_for("https://example.org/assertions/1").unwrap(), BadgeVersion::V2);
+/// let vc = r#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential", "OpenBadgeCredential"]}"#;
+/// assert_eq!(version_for(vc).unwrap(), BadgeVersion::V3);
+/// ```
+pub fn version_for(payload: &str) -> Result<crate::bake::BadgeVersion, BakeError> {
+    use crate::bake::BadgeVersion;
+    use crate::model::{detect, Detected};
+    use base64::Engine;
+
+    let text = payload.trim();
+    let document = match PayloadKind::of(text)? {
+        PayloadKind::Url => return Ok(BadgeVersion::V2),
+        PayloadKind::Json => {
+            serde_json::from_str::<serde_json::Value>(text).map_err(|e| BakeError::InvalidJson {
+                reason: e.to_string(),
+            })?
+        }
+        PayloadKind::Jws => {
+            let claims = text.split('.').nth(1).unwrap_or_default();
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(claims.trim_end_matches('='))
+                .map_err(|e| BakeError::InvalidJson {
+                    reason: format!("the JWS payload is not base64url: {e}"),
+                })?;
+            let claims: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| BakeError::InvalidJson {
+                    reason: format!("the JWS payload is not JSON: {e}"),
+                })?;
+            match claims.get("vc") {
+                Some(vc) => vc.clone(),
+                None => claims,
+            }
+        }
+    };
+    match detect(&document) {
+        Detected::V3Credential | Detected::V3Endorsement => Ok(BadgeVersion::V3),
+        Detected::V2Assertion => Ok(BadgeVersion::V2),
+        Detected::Unknown(reason) => Err(BakeError::UnrecognisedPayload { reason }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,47 +223,5 @@ mod tests {
             Err(BakeError::PayloadNotAllowed { .. })
         ));
         assert!(check_for_baking("https://x.org/a", BadgeVersion::V2).is_ok());
-    }
-}
-
-/// Which version's keyword a payload is baked under: 3.0 for an OpenBadgeCredential or
-/// EndorsementCredential (as JSON, or as the payload of a VC-JWT, including the VC 1.1 `vc`
-/// claim), 2.0 for an assertion URL, assertion JSON or an OB 2.0 signed JWS.
-///
-/// ```
-/// use openbadges::bake::{version_for, BadgeVersion};
-///
-/// assert_eq!(version_for("https://example.org/assertions/1").unwrap(), BadgeVersion::V2);
-/// let vc = r#"{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential", "OpenBadgeCredential"]}"#;
-/// assert_eq!(version_for(vc).unwrap(), BadgeVersion::V3);
-/// ```
-pub fn version_for(payload: &str) -> Result<crate::bake::BadgeVersion, BakeError> {
-    use crate::bake::BadgeVersion;
-    use crate::model::{detect, Detected};
-    use base64::Engine;
-
-    let text = payload.trim();
-    let document = match PayloadKind::of(text)? {
-        PayloadKind::Url => return Ok(BadgeVersion::V2),
-        PayloadKind::Json => serde_json::from_str::<serde_json::Value>(text).map_err(|e| BakeError::InvalidJson {
-            reason: e.to_string(),
-        })?,
-        PayloadKind::Jws => {
-            let claims = text.split('.').nth(1).unwrap_or_default();
-            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(claims.trim_end_matches('='))
-                .map_err(|e| BakeError::InvalidJson { reason: format!("the JWS payload is not base64url: {e}") })?;
-            let claims: serde_json::Value = serde_json::from_slice(&bytes)
-                .map_err(|e| BakeError::InvalidJson { reason: format!("the JWS payload is not JSON: {e}") })?;
-            match claims.get("vc") {
-                Some(vc) => vc.clone(),
-                None => claims,
-            }
-        }
-    };
-    match detect(&document) {
-        Detected::V3Credential | Detected::V3Endorsement => Ok(BadgeVersion::V3),
-        Detected::V2Assertion => Ok(BadgeVersion::V2),
-        Detected::Unknown(reason) => Err(BakeError::UnrecognisedPayload { reason }),
     }
 }

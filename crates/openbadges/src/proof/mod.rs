@@ -9,6 +9,8 @@
 pub mod canon;
 pub mod data_integrity;
 pub mod did_key;
+pub mod jws;
+pub mod jwt;
 
 /// Why a Data Integrity proof could not be made or did not verify.
 ///

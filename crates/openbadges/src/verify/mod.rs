@@ -8,9 +8,17 @@
 //! "not revoked".
 
 mod fetch;
+pub mod input;
+pub mod keys;
+pub mod ob2;
+pub mod ob3;
 mod options;
 mod report;
+pub mod status;
 
 pub use fetch::{Fetch, FetchFailure, FetchedDocument, Offline};
+pub use input::{verify_bytes, verify_url};
+pub use ob2::{verify_ob2_hosted, verify_ob2_hosted_url, verify_ob2_signed};
+pub use ob3::{verify_ob3, verify_ob3_jwt};
 pub use options::Options;
 pub use report::{Check, Report, Status, Summary};
