@@ -17,6 +17,8 @@
 //! reached only through the [`verify::Fetch`] trait that callers implement, so that tests run
 //! offline and applications can plug in a guarded HTTP client.
 
+#![deny(missing_docs)]
+
 pub mod bake;
 pub mod contexts;
 pub mod model;

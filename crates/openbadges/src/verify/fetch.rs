@@ -11,7 +11,9 @@ pub struct FetchedDocument {
     pub url: String,
     /// The HTTP status: 410 Gone means a revoked OB 2.0 assertion.
     pub status: u16,
+    /// The `Content-Type` the server sent, if any.
     pub content_type: Option<String>,
+    /// The body, read in full (within the fetcher's size limit).
     pub body: Vec<u8>,
 }
 

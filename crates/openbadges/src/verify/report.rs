@@ -22,6 +22,7 @@ pub enum Status {
 pub struct Check {
     /// A stable identifier, e.g. `proof`, `issuer-key`, `expiry`, `revocation`.
     pub id: String,
+    /// The outcome.
     pub status: Status,
     /// What was found, in words a person understands.
     pub message: String,
@@ -32,9 +33,13 @@ pub struct Check {
 pub struct Summary {
     /// `Open Badges 2.0` or `Open Badges 3.0`, when known.
     pub version: Option<String>,
+    /// The issuer's name, from its profile.
     pub issuer_name: Option<String>,
+    /// The issuer's id: a URL or a DID.
     pub issuer_id: Option<String>,
+    /// The achievement's (OB 3.0) or badge class's (OB 2.0) name.
     pub achievement_name: Option<String>,
+    /// Who the badge was awarded to, as the badge says it (an identity, a hash or a DID).
     pub recipient: Option<String>,
     /// ISO 8601.
     pub issued: Option<String>,
@@ -52,7 +57,9 @@ pub struct Report {
     /// What was verified: `ob2-hosted`, `ob2-signed`, `ob3-data-integrity`, `ob3-jwt`, or
     /// `unknown` when the input could not be recognised.
     pub format: String,
+    /// Every check made, in order.
     pub checks: Vec<Check>,
+    /// What the badge says.
     pub summary: Summary,
 }
 
