@@ -75,7 +75,16 @@ pub fn canonicalize(document: &Value) -> Result<String, ProofError> {
 pub fn to_rdf(document: &Value) -> Result<Vec<Quad>, ProofError> {
     check_depth(document)?;
     let loader = BundledLoader::new();
-    let result = pollster::block_on(to_rdf_async(document, &loader));
+    // The JSON-LD crates panic on some hostile input (fuzzing found IRIs whose percent-escapes
+    // are not UTF-8); a verifier must answer those with an error, so their panics stop here.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pollster::block_on(to_rdf_async(document, &loader))
+    }))
+    .unwrap_or_else(|_| {
+        Err(ProofError::JsonLd(
+            "the JSON-LD processor could not handle this document (it contains an IRI or value it cannot process)".to_string(),
+        ))
+    });
     match (result, loader.refused()) {
         (Ok(quads), _) => Ok(quads),
         (Err(_), Some(iri)) => Err(ProofError::ContextNotBundled(iri)),
