@@ -313,3 +313,39 @@ pub(crate) fn truncate(s: &str) -> String {
         t
     }
 }
+
+/// `from_json`, `from_value` and `to_value` for a document type of either version.
+macro_rules! json_document {
+    ($t:ty) => {
+        impl $t {
+            /// Parses this type from JSON text (at most
+            /// [`MAX_DOCUMENT_BYTES`](crate::model::common::MAX_DOCUMENT_BYTES)).
+            ///
+            /// # Errors
+            /// [`ModelError`](crate::model::ModelError) when the text is not JSON, too large or
+            /// too deep, or not of this shape.
+            pub fn from_json(json: &str) -> Result<Self, crate::model::ModelError> {
+                crate::model::common::parse_str(json)
+            }
+
+            /// Converts an already parsed JSON value into this type.
+            ///
+            /// # Errors
+            /// [`ModelError::Json`](crate::model::ModelError::Json) when the value is not of
+            /// this shape.
+            pub fn from_value(value: &serde_json::Value) -> Result<Self, crate::model::ModelError> {
+                crate::model::common::from_value(value)
+            }
+
+            /// Serialises back to a JSON value, unknown properties included.
+            ///
+            /// # Errors
+            /// [`ModelError::Json`](crate::model::ModelError::Json) only if a kept property
+            /// cannot be represented (not expected for values that came from JSON).
+            pub fn to_value(&self) -> Result<serde_json::Value, crate::model::ModelError> {
+                Ok(serde_json::to_value(self)?)
+            }
+        }
+    };
+}
+pub(crate) use json_document;

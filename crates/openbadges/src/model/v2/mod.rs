@@ -39,7 +39,7 @@ pub use date::{parse_date_text, DateValue};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::common::{identity_matches, parse_str};
+use crate::model::common::identity_matches;
 pub use crate::model::common::{Context, Extra, HasId, IdOr, OneOrMany};
 use crate::model::ModelError;
 
@@ -50,34 +50,9 @@ macro_rules! has_id {
                 self.id.as_deref()
             }
         }
+        crate::model::common::json_document!($t);
+
         impl $t {
-            /// Parses this type from JSON text (at most
-            /// [`MAX_DOCUMENT_BYTES`](crate::model::common::MAX_DOCUMENT_BYTES)).
-            ///
-            /// # Errors
-            /// [`ModelError`] when the text is not JSON, too large or too deep, or not of this
-            /// shape.
-            pub fn from_json(json: &str) -> Result<Self, ModelError> {
-                parse_str(json)
-            }
-
-            /// Converts an already parsed JSON value into this type.
-            ///
-            /// # Errors
-            /// [`ModelError::Json`] when the value is not of this shape.
-            pub fn from_value(value: &Value) -> Result<Self, ModelError> {
-                crate::model::common::from_value(value)
-            }
-
-            /// Serialises back to a JSON value, unknown properties included.
-            ///
-            /// # Errors
-            /// [`ModelError::Json`] only if a kept property cannot be represented (not expected
-            /// for values that came from JSON).
-            pub fn to_value(&self) -> Result<Value, ModelError> {
-                Ok(serde_json::to_value(self)?)
-            }
-
             /// Whether `type` includes `t` (also matching full IRIs ending in `#t`).
             pub fn has_type(&self, t: &str) -> bool {
                 self.type_.as_ref().is_some_and(|types| {

@@ -46,7 +46,7 @@ pub use schema::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::common::{context_iris, identity_matches, parse_str};
+use crate::model::common::{context_iris, identity_matches};
 pub use crate::model::common::{Context, ContextEntry, Extra, HasId, IdOr, OneOrMany};
 use crate::model::ModelError;
 
@@ -86,33 +86,9 @@ fn vc_version_of(context: &Context) -> VcVersion {
 
 macro_rules! credential_common {
     ($($t:ty),*) => {$(
+        crate::model::common::json_document!($t);
+
         impl $t {
-            /// Parses from JSON text (at most
-            /// [`MAX_DOCUMENT_BYTES`](crate::model::common::MAX_DOCUMENT_BYTES)).
-            ///
-            /// # Errors
-            /// [`ModelError`] when the text is not JSON, too large or too deep, or lacks a
-            /// required property (`@context`, `type`, `issuer`, `credentialSubject`).
-            pub fn from_json(json: &str) -> Result<Self, ModelError> {
-                parse_str(json)
-            }
-
-            /// Converts an already parsed JSON value.
-            ///
-            /// # Errors
-            /// [`ModelError::Json`] when the value is not of this shape.
-            pub fn from_value(value: &Value) -> Result<Self, ModelError> {
-                crate::model::common::from_value(value)
-            }
-
-            /// Serialises back to JSON, unknown properties included.
-            ///
-            /// # Errors
-            /// [`ModelError::Json`] only if a kept property cannot be represented.
-            pub fn to_value(&self) -> Result<Value, ModelError> {
-                Ok(serde_json::to_value(self)?)
-            }
-
             /// Whether `type` includes `t`.
             pub fn has_type(&self, t: &str) -> bool {
                 self.type_.contains_str(t)
