@@ -673,3 +673,72 @@ fn unknown_status_method_is_a_warning() {
     let report = verify(&signed, &Offline::default());
     assert_unchecked(&report, "not supported");
 }
+
+/// A StatusList2021 list, as older issuers and wallets publish (VC 1.1, its own context).
+fn status_list_2021(signer: &SigningKey, issuer: &str, set: &[usize]) -> Value {
+    let mut bits = vec![0u8; 16 * 1024];
+    for i in set {
+        bits[i / 8] |= 0x80 >> (i % 8);
+    }
+    let list = json!({
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            "https://w3id.org/vc/status-list/2021/v1",
+            "https://w3id.org/security/data-integrity/v2"
+        ],
+        "id": LIST_URL,
+        "type": ["VerifiableCredential", "StatusList2021Credential"],
+        "issuer": issuer,
+        "issuanceDate": "2024-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": format!("{LIST_URL}#list"),
+            "type": "StatusList2021",
+            "statusPurpose": "revocation",
+            "encodedList": URL_SAFE_NO_PAD.encode(gzip(&bits))
+        }
+    });
+    sign_with(
+        &list,
+        signer,
+        &did_key::verification_method(&signer.verifying_key()),
+    )
+}
+
+#[test]
+fn status_list_2021_is_checked_like_a_bitstring_list() {
+    let k = key(32);
+    let issuer = did_key::did(&k.verifying_key());
+    let fetch = Offline::default().with(LIST_URL, status_list_2021(&k, &issuer, &[9]).to_string());
+    let with_entry = |index: usize| {
+        let mut doc = credential(&issuer);
+        doc["@context"]
+            .as_array_mut()
+            .expect("context list")
+            .push(json!("https://w3id.org/vc/status-list/2021/v1"));
+        doc["credentialStatus"] = json!({
+            "id": format!("{LIST_URL}#{index}"),
+            "type": "StatusList2021Entry",
+            "statusPurpose": "revocation",
+            "statusListIndex": index.to_string(),
+            "statusListCredential": LIST_URL
+        });
+        sign_with(&doc, &k, &did_key::verification_method(&k.verifying_key()))
+    };
+
+    let report = verify(&with_entry(9), &fetch);
+    assert_eq!(status_of(&report, "proof"), Status::Pass, "{report:#?}");
+    assert_eq!(
+        status_of(&report, "revocation"),
+        Status::Fail,
+        "{report:#?}"
+    );
+    assert_eq!(report.summary.revoked, Some(true));
+
+    let report = verify(&with_entry(10), &fetch);
+    assert_eq!(
+        status_of(&report, "revocation"),
+        Status::Pass,
+        "the list's proof verifies: {report:#?}"
+    );
+    assert_eq!(report.summary.revoked, Some(false));
+}

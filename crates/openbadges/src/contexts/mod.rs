@@ -43,6 +43,9 @@ pub const DATA_INTEGRITY_V2: &str = "https://w3id.org/security/data-integrity/v2
 pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";
 /// Ed25519Signature2020 v1 (older Ed25519 keys and proofs).
 pub const ED25519_2020_V1: &str = "https://w3id.org/security/suites/ed25519-2020/v1";
+/// Status List 2021 v1 (the `StatusList2021Entry`/`StatusList2021Credential` that older wallets
+/// and issuers publish; Bitstring Status Lists need only the VC 2.0 context).
+pub const STATUS_LIST_2021_V1: &str = "https://w3id.org/vc/status-list/2021/v1";
 /// Open Badges 3.0, context version 3.0.3 (the current one).
 pub const OB_V3P0_3_0_3: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 /// Open Badges 2.0.
@@ -77,6 +80,10 @@ pub const BUNDLED: &[BundledContext] = &[
     BundledContext {
         iri: ED25519_2020_V1,
         json: include_str!("files/ed25519-signature-2020-v1.json"),
+    },
+    BundledContext {
+        iri: STATUS_LIST_2021_V1,
+        json: include_str!("files/vc-status-list-2021-v1.json"),
     },
     BundledContext {
         iri: "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
