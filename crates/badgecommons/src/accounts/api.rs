@@ -10,7 +10,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::membership::{change_password, check_credentials, register, update_profile};
+use super::membership::{change_password, check_credentials, register, update_profile, SignUp};
 use super::store;
 use crate::web::{AppState, Failure, Viewer};
 
@@ -89,19 +89,11 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
-struct SignUpRequest {
-    username: String,
-    email: String,
-    password: String,
-    invite: Option<String>,
-}
-
 /// `POST /api/v1/members`: signs up by the community's rule and returns a first token.
 async fn sign_up(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    Json(request): Json<SignUpRequest>,
+    Json(request): Json<SignUp>,
 ) -> Result<Response, Failure> {
     state.limits.sign_up(client.ip())?;
     let username = request.username.trim();

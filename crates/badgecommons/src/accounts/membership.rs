@@ -7,6 +7,16 @@ use super::store::{self, CreateUserError, NewUser};
 use crate::config::SignupMode;
 use crate::web::{AppState, Failure};
 
+/// What a person gives to sign up, from the sign-up form or `POST /api/v1/members`.
+#[derive(serde::Deserialize)]
+pub struct SignUp {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    /// Needed when the community is invite-only.
+    pub invite: Option<String>,
+}
+
 /// Checks a username and password; the same answer for an unknown name and a wrong password.
 pub async fn check_credentials(
     state: &AppState,

@@ -11,7 +11,7 @@ use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
-use super::membership::{self, check_credentials, register, update_profile};
+use super::membership::{self, check_credentials, register, update_profile, SignUp};
 use super::model::{Profile, Role};
 use super::store::{self, ApiToken, SESSION_DAYS};
 use crate::config::SignupMode;
@@ -154,20 +154,12 @@ async fn sign_up_page(
     })
 }
 
-#[derive(Deserialize)]
-struct SignUpForm {
-    username: String,
-    email: String,
-    password: String,
-    invite: Option<String>,
-}
-
 async fn sign_up(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     viewer: Viewer,
     jar: CookieJar,
-    Form(form): Form<SignUpForm>,
+    Form(form): Form<SignUp>,
 ) -> Result<Response, Failure> {
     state.limits.sign_up(client.ip())?;
     let mode = state.settings.signup;
