@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 crate=$(dirname "$here")
 t="$crate/tests"
 c="$here/corpus"
-mkdir -p "$c"/{extract,bake_png,canonicalize,verify_bytes}
+mkdir -p "$c"/{extract,bake_png,canonicalize,canonicalize_differential,verify_bytes}
 
 images=("$t"/fixtures/bake/plain.png "$t"/fixtures/bake/plain.svg "$t"/vectors/bakery/*.png "$t"/vectors/bakery/*.svg)
 json=("$t"/vectors/1edtech/signed-credential.json "$t"/vectors/dcc/*.json "$t"/vectors/ours/*.json
@@ -17,7 +17,10 @@ for f in "${images[@]}"; do cp "$f" "$c/extract/"; done
 for f in "${images[@]}" "${json[@]}" "$t"/vectors/bakery/assertion.{jws,url}; do
     cp "$f" "$c/verify_bytes/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
-for f in "${json[@]}"; do cp "$f" "$c/canonicalize/$(basename "$(dirname "$f")")-$(basename "$f")"; done
+for f in "${json[@]}"; do
+    cp "$f" "$c/canonicalize/$(basename "$(dirname "$f")")-$(basename "$f")"
+    cp "$f" "$c/canonicalize_differential/$(basename "$(dirname "$f")")-$(basename "$f")"
+done
 
 # bake_png inputs: FLAG PAYLOAD NUL PNG (see fuzz_targets/bake_png.rs).
 n=0

@@ -122,6 +122,24 @@ pub fn is_bundled(iri: &str) -> bool {
     get(iri).is_some()
 }
 
+/// The document's top-level `@context` as a list of bundled context IRIs, when it is exactly
+/// that (the usual case for credentials, and the one that processed contexts are cached for).
+pub(crate) fn bundled_list(document: &serde_json::Value) -> Option<Vec<String>> {
+    use serde_json::Value;
+    let iris: Vec<String> = match document.get("@context")? {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect::<Option<_>>()?,
+        _ => return None,
+    };
+    if iris.is_empty() || !iris.iter().all(|i| is_bundled(i)) {
+        return None;
+    }
+    Some(iris)
+}
+
 /// The IRIs of all bundled contexts.
 pub fn iris() -> impl Iterator<Item = &'static str> {
     BUNDLED.iter().map(|c| c.iri)

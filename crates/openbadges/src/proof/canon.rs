@@ -4,9 +4,10 @@
 //! `eddsa-rdfc-2022` proof hashes. Contexts come from [`crate::contexts`] only; a context that is
 //! not bundled fails with [`ProofError::ContextNotBundled`] naming it.
 //!
-//! Context processing is the expensive part of this, so the processed form of each distinct
-//! top-level `@context` list (for example `[VC 2.0, OB 3.0.3]`) is computed once per process
-//! and reused; per document only the document's own nodes are expanded.
+//! Two processors do the work. A fast path (`proof::jsonld` and `proof::rdfc`, private) handles
+//! what credentials use, with every processed context kept for reuse; whatever it does not
+//! handle goes to the full `json-ld` and `rdf-canon` crates, which also word the errors. Both
+//! give the same bytes: tests compare them on every fixture and vector.
 //!
 //! ```
 //! use serde_json::json;
@@ -56,7 +57,22 @@ const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
 /// [`ProofError::InvalidDocument`] for documents nested deeper than [`MAX_DEPTH`].
 pub fn canonicalize(document: &Value) -> Result<String, ProofError> {
     let quads = to_rdf(document)?;
-    let dataset = oxrdf::Dataset::from_iter(&quads);
+    match super::rdfc::canonicalize_distinct(&quads) {
+        Some(nquads) => Ok(nquads),
+        None => canonicalize_quads_full(&quads),
+    }
+}
+
+/// [`canonicalize`] by the full `json-ld` and `rdf-canon` processors alone, without the fast
+/// path: for comparing the two in tests and fuzzing.
+#[doc(hidden)]
+pub fn canonicalize_full(document: &Value) -> Result<String, ProofError> {
+    check_depth(document)?;
+    canonicalize_quads_full(&to_rdf_full(document)?)
+}
+
+fn canonicalize_quads_full(quads: &[Quad]) -> Result<String, ProofError> {
+    let dataset = oxrdf::Dataset::from_iter(quads);
     let options = CanonicalizationOptions {
         hndq_call_limit: Some(HNDQ_CALL_LIMIT),
     };
@@ -74,6 +90,13 @@ pub fn canonicalize(document: &Value) -> Result<String, ProofError> {
 /// As [`canonicalize`].
 pub fn to_rdf(document: &Value) -> Result<Vec<Quad>, ProofError> {
     check_depth(document)?;
+    match super::jsonld::to_rdf(document) {
+        Some(quads) => Ok(quads),
+        None => to_rdf_full(document),
+    }
+}
+
+fn to_rdf_full(document: &Value) -> Result<Vec<Quad>, ProofError> {
     let loader = BundledLoader::new();
     // The JSON-LD crates panic on some hostile input (fuzzing found IRIs whose percent-escapes
     // are not UTF-8); a verifier must answer those with an error, so their panics stop here.
@@ -115,22 +138,6 @@ type ContextKey = Vec<String>;
 fn context_cache() -> &'static Mutex<HashMap<ContextKey, Context>> {
     static CACHE: OnceLock<Mutex<HashMap<ContextKey, Context>>> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-/// The top-level `@context` as a list of bundled IRIs, when it is exactly that (the usual case).
-fn bundled_context_list(document: &Value) -> Option<ContextKey> {
-    let iris: Vec<String> = match document.get("@context")? {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
-            .collect::<Option<_>>()?,
-        _ => return None,
-    };
-    if iris.is_empty() || !iris.iter().all(|i| contexts::is_bundled(i)) {
-        return None;
-    }
-    Some(iris)
 }
 
 fn json_ld_error(e: impl std::fmt::Display) -> ProofError {
@@ -190,7 +197,7 @@ async fn processed_context(
 async fn to_rdf_async(document: &Value, loader: &BundledLoader) -> Result<Vec<Quad>, ProofError> {
     // With a top-level context made of bundled IRIs only, start from its cached processed form
     // and expand the rest of the document; otherwise let JSON-LD process whatever is there.
-    let (active, body) = match bundled_context_list(document) {
+    let (active, body) = match contexts::bundled_list(document) {
         Some(key) => {
             let ctx = processed_context(&key, loader).await?;
             let mut body = document.clone();

@@ -9,8 +9,10 @@
 pub mod canon;
 pub mod data_integrity;
 pub mod did_key;
+mod jsonld;
 pub mod jws;
 pub mod jwt;
+mod rdfc;
 
 /// Why a Data Integrity proof could not be made or did not verify.
 ///
