@@ -56,11 +56,31 @@ const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
 /// [`ProofError::Canonicalization`] when RDFC-1.0 gives up (for example on a poison graph), and
 /// [`ProofError::InvalidDocument`] for documents nested deeper than [`MAX_DEPTH`].
 pub fn canonicalize(document: &Value) -> Result<String, ProofError> {
-    let quads = to_rdf(document)?;
-    match super::rdfc::canonicalize_distinct(&quads) {
+    canonical_nquads(&to_rdf(document)?)
+}
+
+fn canonical_nquads(quads: &[Quad]) -> Result<String, ProofError> {
+    match super::rdfc::canonicalize_distinct(quads) {
         Some(nquads) => Ok(nquads),
-        None => canonicalize_quads_full(&quads),
+        None => canonicalize_quads_full(quads),
     }
+}
+
+/// [`canonicalize`] of `document` without its top-level member `key` (a credential without its
+/// `proof`), without copying the document when the fast path can do it.
+pub(crate) fn canonicalize_without(document: &Value, key: &str) -> Result<String, ProofError> {
+    check_depth(document)?;
+    let quads = match super::jsonld::to_rdf(document, &[key]) {
+        Some(quads) => quads,
+        None => {
+            let mut copy = document.clone();
+            if let Some(map) = copy.as_object_mut() {
+                map.remove(key);
+            }
+            to_rdf_full(&copy)?
+        }
+    };
+    canonical_nquads(&quads)
 }
 
 /// [`canonicalize`] by the full `json-ld` and `rdf-canon` processors alone, without the fast
@@ -90,7 +110,7 @@ fn canonicalize_quads_full(quads: &[Quad]) -> Result<String, ProofError> {
 /// As [`canonicalize`].
 pub fn to_rdf(document: &Value) -> Result<Vec<Quad>, ProofError> {
     check_depth(document)?;
-    match super::jsonld::to_rdf(document) {
+    match super::jsonld::to_rdf(document, &[]) {
         Some(quads) => Ok(quads),
         None => to_rdf_full(document),
     }

@@ -196,9 +196,6 @@ pub fn verify(document: &Value, resolver: &dyn KeyResolver) -> Result<VerifiedPr
     }
     config.insert("@context".into(), context.clone());
 
-    let mut unsecured = map.clone();
-    unsecured.remove("proof");
-
     let public_key =
         resolver
             .resolve(verification_method)
@@ -207,7 +204,10 @@ pub fn verify(document: &Value, resolver: &dyn KeyResolver) -> Result<VerifiedPr
                 reason: e.to_string(),
             })?;
 
-    let data = hash_data(&Value::Object(unsecured), &Value::Object(config))?;
+    let data = signed_hashes(
+        &canon::canonicalize(&Value::Object(config))?,
+        &canon::canonicalize_without(document, "proof")?,
+    );
     public_key
         .verify_strict(&data, &signature)
         .map_err(|_| ProofError::SignatureMismatch)?;
@@ -231,12 +231,17 @@ pub fn verify(document: &Value, resolver: &dyn KeyResolver) -> Result<VerifiedPr
 /// # Errors
 /// When either cannot be canonicalized (see [`canon::canonicalize`]).
 pub fn hash_data(unsecured_document: &Value, proof_config: &Value) -> Result<Vec<u8>, ProofError> {
-    let proof_hash = Sha256::digest(canon::canonicalize(proof_config)?.as_bytes());
-    let document_hash = Sha256::digest(canon::canonicalize(unsecured_document)?.as_bytes());
+    Ok(signed_hashes(
+        &canon::canonicalize(proof_config)?,
+        &canon::canonicalize(unsecured_document)?,
+    ))
+}
+
+fn signed_hashes(proof_nquads: &str, document_nquads: &str) -> Vec<u8> {
     let mut data = Vec::with_capacity(64);
-    data.extend_from_slice(&proof_hash);
-    data.extend_from_slice(&document_hash);
-    Ok(data)
+    data.extend_from_slice(&Sha256::digest(proof_nquads.as_bytes()));
+    data.extend_from_slice(&Sha256::digest(document_nquads.as_bytes()));
+    data
 }
 
 fn select_proof(proof: &Value) -> Result<&Map<String, Value>, ProofError> {

@@ -15,6 +15,9 @@
 //! assert_eq!(did_key::resolve_verification_method(&vm).unwrap(), key);
 //! ```
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use ed25519_dalek::VerifyingKey;
 use serde_json::{json, Value};
 
@@ -65,6 +68,30 @@ pub fn encode_public_key(key: &VerifyingKey) -> String {
 /// # Errors
 /// When the text is not base58btc multibase, not an Ed25519 multicodec key, or not a valid point.
 pub fn decode_public_key(multibase_key: &str) -> Result<VerifyingKey, DidKeyError> {
+    // Decoding decompresses a curve point (a field square root), several microseconds of a
+    // verification; issuers are few and sign many credentials, so decoded keys are kept (up to
+    // a bound).
+    const KEPT: usize = 1_024;
+    static DECODED: OnceLock<Mutex<HashMap<String, VerifyingKey>>> = OnceLock::new();
+    let decoded = DECODED.get_or_init(Default::default);
+    if let Some(key) = decoded
+        .lock()
+        .ok()
+        .and_then(|d| d.get(multibase_key).copied())
+    {
+        return Ok(key);
+    }
+    let key = decode_uncached(multibase_key)?;
+    if let Ok(mut d) = decoded.lock() {
+        if d.len() >= KEPT {
+            d.clear();
+        }
+        d.insert(multibase_key.to_owned(), key);
+    }
+    Ok(key)
+}
+
+fn decode_uncached(multibase_key: &str) -> Result<VerifyingKey, DidKeyError> {
     if !multibase_key.starts_with('z') {
         return Err(DidKeyError::NotBase58Btc(multibase_key.to_owned()));
     }

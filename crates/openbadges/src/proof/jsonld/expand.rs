@@ -13,13 +13,17 @@ use super::Unsupported;
 
 type Result<T> = std::result::Result<T, Unsupported>;
 
-/// The quads of a document's top-level node object, in the given (top-level) active context.
+/// The quads of a document's top-level node object, in the given (top-level) active context,
+/// leaving out the members named in `without`.
 pub(super) fn document(
     active: &Arc<ActiveContext>,
     node: &Map<String, Value>,
+    without: &[&str],
 ) -> Result<Vec<Quad>> {
     let mut writer = Writer::default();
-    writer.node(active, None, node, &GraphName::DefaultGraph, true)?;
+    let mut skip = vec!["@context"];
+    skip.extend_from_slice(without);
+    writer.node(active, None, node, &GraphName::DefaultGraph, &skip)?;
     Ok(writer.quads)
 }
 
@@ -128,18 +132,15 @@ impl Writer {
         property: Option<&TermDefinition>,
         node: &Map<String, Value>,
         graph: &GraphName,
-        top_level: bool,
+        skip: &[&str],
     ) -> Result<Subject> {
-        let keys = || {
-            node.keys()
-                .filter(move |k| !(top_level && *k == "@context"))
-        };
+        let keys = || node.keys().filter(move |k| !skip.contains(&k.as_str()));
         // A type-scoped context does not reach into nested nodes (§13 step 7), except into a
         // node that is only a reference.
         let mut active = parent.clone();
         if let Some(previous) = &parent.previous {
             let only_id =
-                node.len() == 1 && keys().all(|k| matches!(key_kind(parent, k), Ok(Key::Id)));
+                keys().count() == 1 && keys().all(|k| matches!(key_kind(parent, k), Ok(Key::Id)));
             if !only_id {
                 active = previous.clone();
             }
@@ -233,7 +234,7 @@ impl Writer {
                     // Each value is a graph of its own, named by a new blank node.
                     let name = self.fresh_blank();
                     let inner = GraphName::BlankNode(name.clone());
-                    self.node(active, definition, node, &inner, false)?;
+                    self.node(active, definition, node, &inner, &[])?;
                     objects.push(name.into());
                 }
             }
@@ -259,7 +260,7 @@ impl Writer {
                 }
             }
             Value::Object(node) => {
-                let subject = self.node(active, definition, node, graph, false)?;
+                let subject = self.node(active, definition, node, graph, &[])?;
                 objects.push(subject.into());
             }
             scalar => objects.push(self.scalar(active, key, definition, scalar)?),

@@ -28,13 +28,14 @@ use crate::contexts;
 #[derive(Debug)]
 struct Unsupported;
 
-/// The document's RDF quads, or `None` when the full JSON-LD processor must do this document.
+/// The document's RDF quads, leaving out its top-level members named in `without`; `None` when
+/// the full JSON-LD processor must do this document.
 ///
 /// Blank nodes are labelled arbitrarily (canonicalization relabels them); duplicate quads may
 /// occur (an RDF dataset is a set).
-pub(super) fn to_rdf(document: &Value) -> Option<Vec<Quad>> {
+pub(super) fn to_rdf(document: &Value, without: &[&str]) -> Option<Vec<Quad>> {
     let node = document.as_object()?;
     let iris = contexts::bundled_list(document)?;
     let active = context::top_level(iris).ok()?;
-    expand::document(&active, node).ok()
+    expand::document(&active, node, without).ok()
 }

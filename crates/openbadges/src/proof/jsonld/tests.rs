@@ -8,7 +8,7 @@ use crate::proof::canon::{canonicalize, canonicalize_full};
 
 /// The fast path's answer for `document` (`None`: it left the document to the full processor).
 fn fast(document: &Value) -> Option<String> {
-    let quads = super::to_rdf(document)?;
+    let quads = super::to_rdf(document, &[])?;
     Some(match crate::proof::rdfc::canonicalize_distinct(&quads) {
         Some(nquads) => nquads,
         None => panic!("blank nodes with equal first-degree hashes in {document}"),
