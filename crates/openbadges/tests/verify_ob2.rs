@@ -242,6 +242,185 @@ fn an_assertion_hosted_off_the_issuers_origin_fails() {
 }
 
 #[test]
+fn an_embedded_issuer_cannot_allow_the_attackers_host() {
+    // Mallory hosts an assertion on her own host and embeds an issuer Profile that has the real
+    // issuer's id but allows her origin; the Profile the issuer publishes does not.
+    let url = "http://evil.example/assertions/1";
+    let mut forged_issuer = issuer();
+    forged_issuer["verification"] = json!({"allowedOrigins": "evil.example"});
+    let mut forged_badge = badge_class();
+    forged_badge["issuer"] = forged_issuer;
+
+    // 1. The BadgeClass (without an id, so used as embedded) is in the assertion.
+    let mut no_id = forged_badge.clone();
+    no_id.as_object_mut().unwrap().remove("id");
+    // 2. The BadgeClass is published on Mallory's host and embeds the issuer.
+    let evil_badge = "http://evil.example/badges/1";
+    let mut on_evil_host = forged_badge.clone();
+    on_evil_host["id"] = json!(evil_badge);
+
+    let mut allows_another = issuer();
+    allows_another["verification"] = json!({"allowedOrigins": "badges.example.org"});
+    for published in [issuer(), allows_another] {
+        for badge in [no_id.clone(), json!(evil_badge)] {
+            let mut a = assertion();
+            a["id"] = json!(url);
+            a["badge"] = badge;
+            let fetch = Offline::default()
+                .with(url, bytes(&a))
+                .with(evil_badge, bytes(&on_evil_host))
+                .with(ISSUER, bytes(&published));
+            let report = pollster::block_on(verify_ob2_hosted_url(url, &options(), &fetch));
+            assert!(!report.valid, "{report:#?}");
+            assert_eq!(status(&report, "issuer"), Status::Pass, "{report:#?}");
+            assert!(
+                message(&report, "issuer").contains("replaced by the one fetched from its id"),
+                "{report:#?}"
+            );
+            assert_eq!(
+                status(&report, "hosted-origin"),
+                Status::Fail,
+                "{report:#?}"
+            );
+            assert!(message(&report, "hosted-origin").contains("evil.example"));
+        }
+    }
+
+    // The issuer's own allowedOrigins still count when it publishes them.
+    let mut allows_evil = issuer();
+    allows_evil["verification"] = json!({"allowedOrigins": "evil.example"});
+    let mut a = assertion();
+    a["id"] = json!(url);
+    a["badge"] = no_id;
+    let fetch = Offline::default()
+        .with(url, bytes(&a))
+        .with(ISSUER, bytes(&allows_evil));
+    let report = pollster::block_on(verify_ob2_hosted_url(url, &options(), &fetch));
+    assert!(report.valid, "{report:#?}");
+}
+
+#[test]
+fn an_embedded_badge_class_with_an_http_id_is_replaced_by_the_published_one() {
+    let mut embedded = badge_class();
+    embedded["name"] = json!("Forged Robotics Master");
+    let mut forged_issuer = issuer();
+    forged_issuer["name"] = json!("Forged Club");
+    embedded["issuer"] = forged_issuer.clone();
+    let mut a = assertion();
+    a["badge"] = embedded;
+    let report = hosted(&serve(&a, &badge_class(), &issuer()), &options());
+    assert!(report.valid, "{report:#?}");
+    assert_eq!(status(&report, "badge-class"), Status::Pass);
+    assert!(
+        message(&report, "badge-class")
+            .contains(&format!("replaced by the one fetched from its id {BADGE}")),
+        "{report:#?}"
+    );
+    assert!(message(&report, "issuer").contains(&format!("fetched from its id {ISSUER}")));
+    assert_eq!(report.summary.achievement_name.as_deref(), Some("Robotics"));
+    assert_eq!(
+        report.summary.issuer_name.as_deref(),
+        Some("Example Robotics Club")
+    );
+
+    // A published BadgeClass that embeds its issuer: the issuer is fetched from its id too.
+    let mut published = badge_class();
+    published["issuer"] = forged_issuer;
+    let report = hosted(&serve(&assertion(), &published, &issuer()), &options());
+    assert!(report.valid, "{report:#?}");
+    assert!(
+        message(&report, "issuer")
+            .contains(&format!("replaced by the one fetched from its id {ISSUER}")),
+        "{report:#?}"
+    );
+    assert_eq!(
+        report.summary.issuer_name.as_deref(),
+        Some("Example Robotics Club")
+    );
+
+    // Ids that cannot be fetched fail their check with the fetch error.
+    let fetch = Offline::default()
+        .with(ASSERTION, bytes(&a))
+        .with(ISSUER, bytes(&issuer()));
+    let report = hosted(&fetch, &options());
+    assert!(!report.valid);
+    assert_eq!(status(&report, "badge-class"), Status::Fail);
+    assert!(
+        message(&report, "badge-class").contains("not available offline"),
+        "{report:#?}"
+    );
+    let fetch = Offline::default()
+        .with(ASSERTION, bytes(&assertion()))
+        .with(BADGE, bytes(&published));
+    let report = hosted(&fetch, &options());
+    assert!(!report.valid);
+    assert_eq!(status(&report, "issuer"), Status::Fail);
+    assert!(
+        message(&report, "issuer").contains("not available offline"),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn an_embedded_badge_class_without_an_id_is_a_warning() {
+    for id in [None, Some("urn:uuid:5b6d1d7e-6f1a-4d8e-9a44-1c2d3e4f5a6b")] {
+        let mut embedded = badge_class();
+        match id {
+            Some(id) => embedded["id"] = json!(id),
+            None => {
+                embedded.as_object_mut().unwrap().remove("id");
+            }
+        }
+        let mut a = assertion();
+        a["badge"] = embedded;
+        let fetch = Offline::default()
+            .with(ASSERTION, bytes(&a))
+            .with(ISSUER, bytes(&issuer()));
+        let report = hosted(&fetch, &options());
+        assert!(report.valid, "{report:#?}");
+        assert_eq!(status(&report, "badge-class"), Status::Warning);
+        assert!(
+            message(&report, "badge-class")
+                .contains("could not be checked against a published copy"),
+            "{report:#?}"
+        );
+        assert_eq!(report.summary.achievement_name.as_deref(), Some("Robotics"));
+        assert_eq!(status(&report, "issuer"), Status::Pass);
+        assert_eq!(status(&report, "hosted-origin"), Status::Pass);
+    }
+}
+
+#[test]
+fn an_embedded_issuer_without_an_http_id_fails_hosted_verification() {
+    for id in [None, Some("urn:uuid:0f3c9a5e-2b1d-4c7e-8f6a-9d8c7b6a5e4f")] {
+        let mut embedded = issuer();
+        match id {
+            Some(id) => embedded["id"] = json!(id),
+            None => {
+                embedded.as_object_mut().unwrap().remove("id");
+            }
+        }
+        // Served as the published BadgeClass, and embedded in the assertion without an id.
+        let mut published = badge_class();
+        published["issuer"] = embedded;
+        let mut no_id = published.clone();
+        no_id.as_object_mut().unwrap().remove("id");
+        for badge in [json!(BADGE), no_id] {
+            let mut a = assertion();
+            a["badge"] = badge;
+            let report = hosted(&serve(&a, &published, &issuer()), &options());
+            assert!(!report.valid, "{report:#?}");
+            assert_eq!(status(&report, "issuer"), Status::Fail);
+            let m = message(&report, "issuer");
+            assert!(m.contains("embedded in the BadgeClass"), "{m}");
+            assert!(m.contains("its Profile is published at"), "{m}");
+            assert!(m.contains("verification rules"), "{m}");
+            assert_eq!(status(&report, "hosted-origin"), Status::Fail);
+        }
+    }
+}
+
+#[test]
 fn the_issuers_starts_with_and_allowed_origins_are_enforced() {
     let url = "http://badges.example.net/org/assertions/1";
     let mut a = assertion();
@@ -657,6 +836,32 @@ fn an_embedded_issuer_is_not_trusted_for_keys() {
     let report = signed(&token, &fetch, &options());
     assert!(!report.valid, "{report:#?}");
     assert_eq!(status(&report, "issuer-key"), Status::Fail);
+}
+
+#[test]
+fn an_embedded_issuer_without_an_http_id_fails_signed_verification() {
+    let key = rsa_key(0);
+    let mut embedded = signing_issuer();
+    embedded.as_object_mut().unwrap().remove("id");
+    // Served as the published BadgeClass, and embedded in the assertion without an id.
+    let mut published = badge_class();
+    published["issuer"] = embedded;
+    let mut no_id = published.clone();
+    no_id.as_object_mut().unwrap().remove("id");
+    for badge in [json!(BADGE), no_id] {
+        let mut a = signed_assertion();
+        a["badge"] = badge;
+        let token = sign_rs256(&a, key);
+        let fetch = signed_world(&key.public_pem).with(BADGE, bytes(&published));
+        let report = signed(&token, &fetch, &options());
+        assert!(!report.valid, "{report:#?}");
+        assert_eq!(status(&report, "issuer"), Status::Fail);
+        assert!(
+            message(&report, "issuer").contains("publicKey"),
+            "{report:#?}"
+        );
+        assert_eq!(status(&report, "issuer-key"), Status::Fail);
+    }
 }
 
 #[test]

@@ -11,8 +11,8 @@
 //! | `assertion` | ✓ | ✓ | the document is a readable Assertion |
 //! | `assertion-id` | ✓ | | the hosted document's `id` is the URL it was fetched from |
 //! | `verification-type` | ✓ | ✓ | the assertion declares the verification being done |
-//! | `badge-class` | ✓ | ✓ | the BadgeClass was found (fetched documents must have the `id` they were fetched from) |
-//! | `issuer` | ✓ | ✓ | the issuer Profile was found, likewise |
+//! | `badge-class` | ✓ | ✓ | the BadgeClass was found (fetched documents must have the `id` they were fetched from); an embedded one with an http(s) `id` is replaced by the copy fetched from it, one without is used with a warning |
+//! | `issuer` | ✓ | ✓ | the issuer Profile was found, likewise; an embedded one is always replaced by the copy fetched from its `id`, and fails without an http(s) `id` |
 //! | `hosted-origin` | ✓ | | the assertion's URL is within the issuer's `verification` (`startsWith`, `allowedOrigins`) or on the issuer's origin |
 //! | `issuer-key` | | ✓ | the signing key was fetched, is owned by the issuer and listed in its `publicKey` |
 //! | `signature` | | ✓ | the JWS signature verifies with that key |
@@ -107,11 +107,12 @@ pub async fn verify_ob2_hosted(assertion: &Value, options: &Options, fetch: &dyn
 /// Verifies the Open Badges 2.0 hosted assertion at `url`.
 ///
 /// The assertion is fetched through `fetch`; HTTP 410 or `revoked: true` means revoked. Its
-/// `id` must be the URL it came from; its BadgeClass and issuer Profile are fetched when they are
-/// URLs and must carry the `id` they were fetched from; the assertion's URL must be within the
-/// issuer's `verification` rules (by default, on the issuer's origin); `issuedOn` must not be in
-/// the future nor `expires` in the past; and with [`Options::recipient`] the recipient must
-/// match, plain or hashed.
+/// `id` must be the URL it came from; its BadgeClass and issuer Profile are fetched from their
+/// ids, even when embedded (an embedded issuer Profile without an http(s) id fails, an embedded
+/// BadgeClass without one is a warning), and must carry the `id` they were fetched from; the
+/// assertion's URL must be within the issuer's `verification` rules (by default, on the
+/// issuer's origin); `issuedOn` must not be in the future nor `expires` in the past; and with
+/// [`Options::recipient`] the recipient must match, plain or hashed.
 pub async fn verify_ob2_hosted_url(url: &str, options: &Options, fetch: &dyn Fetch) -> Report {
     let fetched = fetch.fetch(url, ACCEPT).await;
     hosted_from_response(url, fetched, options, fetch).await
@@ -256,7 +257,7 @@ pub(crate) async fn hosted_from_response(
         );
     }
 
-    let (_badge, issuer) = badge_and_issuer(&mut report, &assertion, fetch, false).await;
+    let (_badge, issuer) = badge_and_issuer(&mut report, &assertion, fetch, Mode::Hosted).await;
     if let Some(issuer) = &issuer {
         check_hosted_origin(&mut report, assertion.id.as_deref().unwrap_or(url), issuer);
     } else {
@@ -382,7 +383,7 @@ pub async fn verify_ob2_signed(jws_text: &str, options: &Options, fetch: &dyn Fe
         }
     }
 
-    let (_badge, issuer) = badge_and_issuer(&mut report, &assertion, fetch, true).await;
+    let (_badge, issuer) = badge_and_issuer(&mut report, &assertion, fetch, Mode::Signed).await;
     let Some(issuer) = issuer else {
         report.check(
             "issuer-key",
@@ -491,16 +492,29 @@ async fn fetch_linked<T: DeserializeOwned + HasId>(
     }
 }
 
+/// Which verification asks for the BadgeClass and issuer: it decides what an issuer Profile
+/// without a published copy would have been needed for, as said in the `issuer` check.
+#[derive(Clone, Copy)]
+enum Mode {
+    Hosted,
+    Signed,
+}
+
 /// Finds the BadgeClass and the issuer Profile, recording the `badge-class` and `issuer` checks.
 ///
-/// With `fetch_issuer_always` (signed verification) the issuer Profile is fetched from its id
-/// even when embedded, because the keys it lists decide which signatures are trusted and an
-/// embedded copy is only what the signer wrote.
+/// Embedded copies are not believed when a published one can be had: whoever hosts or signs the
+/// assertion wrote them. A BadgeClass embedded in the assertion, or an issuer Profile embedded
+/// in the BadgeClass, whose `id` is an http(s) URL is fetched from that id and the fetched copy
+/// is used instead (it must carry that id; a failed fetch fails the check). An embedded
+/// BadgeClass without an http(s) id is used as it is, with a warning. An embedded issuer
+/// Profile without one fails the `issuer` check: Open Badges 2.0 requires the issuer's id to
+/// be the IRI its Profile is published at, and only that published Profile may say where its
+/// hosted assertions live (`verification`) or which keys sign for it (`publicKey`).
 async fn badge_and_issuer(
     report: &mut Report,
     assertion: &Assertion,
     fetch: &dyn Fetch,
-    fetch_issuer_always: bool,
+    mode: Mode,
 ) -> (Option<BadgeClass>, Option<Profile>) {
     let badge = match &assertion.badge {
         Some(IdOr::Id(url)) => match fetch_linked::<BadgeClass>(url, "BadgeClass", fetch).await {
@@ -517,14 +531,33 @@ async fn badge_and_issuer(
                 None
             }
         },
-        Some(IdOr::Object(b)) => {
-            report.check(
-                "badge-class",
-                Status::Pass,
-                "The BadgeClass is embedded in the assertion.",
-            );
-            Some((**b).clone())
-        }
+        Some(IdOr::Object(b)) => match b.id.as_deref() {
+            Some(url) if is_http_url(url) => {
+                match fetch_linked::<BadgeClass>(url, "BadgeClass", fetch).await {
+                    Ok(published) => {
+                        report.check(
+                            "badge-class",
+                            Status::Pass,
+                            format!("The BadgeClass embedded in the assertion was replaced by the one fetched from its id {url}."),
+                        );
+                        Some(published)
+                    }
+                    Err(message) => {
+                        report.check("badge-class", Status::Fail, message);
+                        None
+                    }
+                }
+            }
+            other => {
+                let why = unpublished(other);
+                report.check(
+                    "badge-class",
+                    Status::Warning,
+                    format!("The BadgeClass is embedded in the assertion and {why}, so it could not be checked against a published copy; it is used as embedded."),
+                );
+                Some((**b).clone())
+            }
+        },
         None => {
             report.check(
                 "badge-class",
@@ -542,20 +575,24 @@ async fn badge_and_issuer(
         );
         return (None, None);
     };
-    if let Some(name) = &badge.name {
-        report.summary.achievement_name = Some(name.clone());
-    }
+    // The name shown is the one of the BadgeClass actually used, not of an embedded copy.
+    report.summary.achievement_name = badge.name.clone();
     let issuer = match &badge.issuer {
-        Some(IdOr::Id(url)) => fetch_issuer(report, url, fetch).await,
+        Some(IdOr::Id(url)) => fetch_issuer(report, url, fetch, false).await,
         Some(IdOr::Object(p)) => match p.id.as_deref() {
-            Some(id) if fetch_issuer_always => fetch_issuer(report, id, fetch).await,
-            _ => {
+            Some(url) if is_http_url(url) => fetch_issuer(report, url, fetch, true).await,
+            other => {
+                let why = unpublished(other);
+                let needed = match mode {
+                    Mode::Hosted => "so the verification rules that say where its hosted assertions may live (and by default its origin) cannot be checked",
+                    Mode::Signed => "so the keys it authorises to sign (publicKey) cannot be checked",
+                };
                 report.check(
                     "issuer",
-                    Status::Pass,
-                    "The issuer Profile is embedded in the BadgeClass.",
+                    Status::Fail,
+                    format!("The issuer Profile embedded in the BadgeClass cannot be trusted: {why}, while Open Badges 2.0 requires an issuer's id to be the URL its Profile is published at. Only that published Profile is believed, {needed}."),
                 );
-                Some((**p).clone())
+                None
             }
         },
         None => {
@@ -572,14 +609,30 @@ async fn badge_and_issuer(
     (Some(badge), issuer)
 }
 
-async fn fetch_issuer(report: &mut Report, url: &str, fetch: &dyn Fetch) -> Option<Profile> {
+/// Why an embedded document's `id` cannot lead to a published copy.
+fn unpublished(id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("its id {:?} is not an http(s) URL", truncate(id)),
+        None => "it has no id".to_owned(),
+    }
+}
+
+/// Fetches the issuer Profile from `url` and records the `issuer` check; `embedded` says that
+/// the BadgeClass embedded a copy, which the fetched one replaces.
+async fn fetch_issuer(
+    report: &mut Report,
+    url: &str,
+    fetch: &dyn Fetch,
+    embedded: bool,
+) -> Option<Profile> {
     match fetch_linked::<Profile>(url, "issuer Profile", fetch).await {
         Ok(p) => {
-            report.check(
-                "issuer",
-                Status::Pass,
-                format!("The issuer Profile was fetched from its id {url}."),
-            );
+            let message = if embedded {
+                format!("The issuer Profile embedded in the BadgeClass was replaced by the one fetched from its id {url}.")
+            } else {
+                format!("The issuer Profile was fetched from its id {url}.")
+            };
+            report.check("issuer", Status::Pass, message);
             Some(p)
         }
         Err(message) => {
