@@ -9,14 +9,16 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use foldhash::fast::RandomState;
 use serde_json::{Map, Value};
 
 use super::Unsupported;
 use crate::contexts;
 
-/// How many processed contexts the process keeps; past it the cache starts again (documents
-/// choose their top-level context lists, so the number of combinations is theirs to grow).
-const CACHE_LIMIT: usize = 4_096;
+/// How many processed contexts the process keeps (about 10 KB each); past it the cache starts
+/// again. Documents choose their top-level context lists, so the number of combinations is
+/// theirs to grow; a few credential kinds need a few dozen entries each.
+const CACHE_LIMIT: usize = 512;
 
 /// How deeply contexts may load other contexts (the bundled ones never nest).
 const MAX_CONTEXT_NESTING: usize = 8;
@@ -74,7 +76,7 @@ impl TermDefinition {
 #[derive(Debug, Clone)]
 pub(super) struct ActiveContext {
     id: u64,
-    terms: HashMap<String, Arc<TermDefinition>>,
+    terms: HashMap<String, Arc<TermDefinition>, RandomState>,
     pub(super) vocab: Option<String>,
     pub(super) previous: Option<Arc<ActiveContext>>,
 }
@@ -83,7 +85,7 @@ impl ActiveContext {
     fn empty() -> ActiveContext {
         ActiveContext {
             id: next_id(),
-            terms: HashMap::new(),
+            terms: HashMap::default(),
             vocab: None,
             previous: None,
         }
@@ -113,9 +115,10 @@ enum CacheKey {
     },
 }
 
-fn cache() -> &'static Mutex<HashMap<CacheKey, Arc<ActiveContext>>> {
-    static CACHE: OnceLock<Mutex<HashMap<CacheKey, Arc<ActiveContext>>>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+fn cache() -> &'static Mutex<HashMap<CacheKey, Arc<ActiveContext>, RandomState>> {
+    static CACHE: OnceLock<Mutex<HashMap<CacheKey, Arc<ActiveContext>, RandomState>>> =
+        OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::default()))
 }
 
 fn cached(

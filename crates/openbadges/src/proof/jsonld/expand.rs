@@ -31,7 +31,7 @@ pub(super) fn document(
 struct Writer {
     quads: Vec<Quad>,
     /// The document's own `_:` labels and the blank nodes they became.
-    labels: HashMap<String, BlankNode>,
+    labels: HashMap<String, BlankNode, foldhash::fast::RandomState>,
     next_blank: u128,
 }
 
