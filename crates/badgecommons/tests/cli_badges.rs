@@ -290,3 +290,51 @@ fn verify_refuses_to_fetch_from_loopback_unless_allowed() {
     assert!(out.contains("loopback"), "the guard names why: {out}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_document_that_makes_the_json_ld_processor_panic_is_answered_quietly() {
+    // Fuzzing found that percent-escapes that are not UTF-8 make the json-ld crate panic; the
+    // inline context sends the document to that processor. The report says why it failed, and
+    // standard error holds no panic message to alarm whoever reads the logs.
+    let dir = workdir("panic-quietly");
+    let credential = serde_json::json!({
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+            {"extra": "https://example.org/vocab#extra"}
+        ],
+        "id": "urn:uuid:9c7f5e4a-0d31-4f3e-a6b2-5c1d2e3f4a5b",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": "did:example:%C5", "type": ["Profile"]},
+        "validFrom": "2024-01-01T00:00:00Z",
+        "credentialSubject": {"type": ["AchievementSubject"], "achievement": {
+            "id": "urn:uuid:0c5b1c8e-1111-4a4a-9b9b-222233334444", "type": ["Achievement"],
+            "name": "N", "criteria": {"narrative": "x"}
+        }},
+        "proof": {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-rdfc-2022",
+            "created": "2024-01-01T00:00:00Z",
+            "verificationMethod": "did:key:z6MkneMkZqwqRiU5mJzSG3kDwzt9P8C59N4NGTfBLfSGE7c7#z6MkneMkZqwqRiU5mJzSG3kDwzt9P8C59N4NGTfBLfSGE7c7",
+            "proofPurpose": "assertionMethod",
+            "proofValue": "z2rFqhDHtRasbhijnbXWairBHVysQLgvdXNGfCEZju5yN5JLisWNg1zMYkNgWBcRMJCG1FpLGDYZBmWZrZhc2QTvK"
+        }
+    });
+    std::fs::write(dir.join("hostile.json"), credential.to_string()).expect("write");
+    let (code, out, err) = run(&["verify", "hostile.json", "--json"], &dir);
+    assert_eq!(code, 1, "not valid: {out}{err}");
+    assert!(!err.contains("panicked"), "stderr: {err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    assert!(
+        report["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .any(|c| c["status"] == "fail"
+                && c["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("could not handle")),
+        "{report:#}"
+    );
+}

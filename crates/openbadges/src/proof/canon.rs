@@ -19,8 +19,9 @@
 //! assert_eq!(nquads, "<urn:example:1> <https://schema.org/name> \"Tab\\there\" .\n");
 //! ```
 
+use std::cell::Cell;
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, Once, OnceLock};
 
 use json_ld::rdf_types::{self, generator, Id, LiteralType, Term};
 use json_ld::syntax::{Parse, TryFromJson};
@@ -120,9 +121,7 @@ fn to_rdf_full(document: &Value) -> Result<Vec<Quad>, ProofError> {
     let loader = BundledLoader::new();
     // The JSON-LD crates panic on some hostile input (fuzzing found IRIs whose percent-escapes
     // are not UTF-8); a verifier must answer those with an error, so their panics stop here.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        pollster::block_on(to_rdf_async(document, &loader))
-    }))
+    let result = catch_quietly(|| pollster::block_on(to_rdf_async(document, &loader)))
     .unwrap_or_else(|_| {
         Err(ProofError::JsonLd(
             "the JSON-LD processor could not handle this document (it contains an IRI or value it cannot process)".to_string(),
@@ -133,6 +132,31 @@ fn to_rdf_full(document: &Value) -> Result<Vec<Quad>, ProofError> {
         (Err(_), Some(iri)) => Err(ProofError::ContextNotBundled(iri)),
         (Err(e), None) => Err(e),
     }
+}
+
+thread_local! {
+    static CATCHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into `Err` without the panic message on standard error: a hostile
+/// document is an expected input, not a bug to report.
+///
+/// The process's panic hook is wrapped once so that it stays silent only on this thread and only
+/// while `f` runs; every other panic is reported by the hook that was there before.
+fn catch_quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static WRAP_HOOK: Once = Once::new();
+    WRAP_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    CATCHING.with(|c| c.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(false));
+    result
 }
 
 fn check_depth(document: &Value) -> Result<(), ProofError> {
