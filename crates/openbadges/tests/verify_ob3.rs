@@ -264,6 +264,33 @@ fn did_web_document(did: &str, vm_fragment: &str, key: &SigningKey, jwk: bool) -
 }
 
 #[test]
+fn did_web_uses_plain_http_only_for_hosts_the_fetcher_allows() {
+    let k = key(23);
+    let did = "did:web:127.0.0.1%3A8080";
+    let signed = sign_with(&credential(did), &k, &format!("{did}#key-1"));
+    let document = did_web_document(did, "key-1", &k, false).to_string();
+    let local = Offline::default()
+        .with(
+            "http://127.0.0.1:8080/.well-known/did.json",
+            document.clone(),
+        )
+        .with_plain_http_host("127.0.0.1:8080");
+    let report = verify(&signed, &local);
+    assert!(report.valid, "{report:#?}");
+
+    // The same document served over plain HTTP is not fetched for any other host: did:web
+    // means HTTPS.
+    let not_allowed =
+        Offline::default().with("http://127.0.0.1:8080/.well-known/did.json", document);
+    let report = verify(&signed, &not_allowed);
+    assert!(!report.valid);
+    assert!(
+        message_of(&report, "proof").contains("https://127.0.0.1:8080/.well-known/did.json"),
+        "{report:#?}"
+    );
+}
+
+#[test]
 fn did_web_issuer_resolves_through_fetch() {
     let k = key(21);
     let did = "did:web:badges.example.org";

@@ -331,11 +331,43 @@ impl openbadges::verify::Fetch for GuardedClient {
             })
         })
     }
+
+    /// Plain-HTTP `did:web` only for hosts given as addresses (or `localhost`) that the allow
+    /// list covers: local test servers, never a name that public DNS answers.
+    fn plain_http_allowed(&self, host: &str) -> bool {
+        let name = match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        };
+        let name = name.trim_start_matches('[').trim_end_matches(']');
+        let address = if name.eq_ignore_ascii_case("localhost") {
+            Some(IpAddr::from([127, 0, 0, 1]))
+        } else {
+            name.parse::<IpAddr>().ok()
+        };
+        address.is_some_and(|a| self.policy.allow.iter().any(|net| net.contains(&a)))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_did_web_only_for_allowed_addresses() {
+        use openbadges::verify::Fetch;
+        let allowing = GuardedClient::new(FetchPolicy {
+            allow: parse_allow_list("127.0.0.0/8").expect("list"),
+            ..FetchPolicy::default()
+        })
+        .expect("client");
+        assert!(allowing.plain_http_allowed("127.0.0.1:8080"));
+        assert!(allowing.plain_http_allowed("localhost:3000"));
+        assert!(!allowing.plain_http_allowed("10.0.0.1:8080"));
+        assert!(!allowing.plain_http_allowed("badges.example.org"));
+        let default = GuardedClient::new(FetchPolicy::default()).expect("client");
+        assert!(!default.plain_http_allowed("127.0.0.1:8080"));
+    }
 
     #[test]
     fn special_purpose_addresses_are_forbidden_and_public_ones_are_not() {

@@ -31,18 +31,33 @@ pub trait Fetch: Send + Sync {
         url: &'a str,
         accept: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<FetchedDocument, FetchFailure>> + Send + 'a>>;
+
+    /// Whether a `did:web` DID on `host` (`name` or `name:port`) may be resolved over plain
+    /// HTTP instead of HTTPS. `did:web` requires HTTPS; a fetcher answers `true` only for hosts
+    /// it was configured to treat as local test servers. The default is `false`.
+    fn plain_http_allowed(&self, host: &str) -> bool {
+        let _ = host;
+        false
+    }
 }
 
 /// A [`Fetch`] that serves only the documents it was given, for tests and offline checks.
 #[derive(Clone, Debug, Default)]
 pub struct Offline {
     documents: HashMap<String, (u16, Vec<u8>)>,
+    plain_http_hosts: Vec<String>,
 }
 
 impl Offline {
     /// Serves `body` with status 200 at `url`.
     pub fn with(mut self, url: &str, body: impl Into<Vec<u8>>) -> Offline {
         self.documents.insert(url.to_string(), (200, body.into()));
+        self
+    }
+
+    /// Lets `did:web` DIDs on `host` (`name` or `name:port`) resolve over plain HTTP.
+    pub fn with_plain_http_host(mut self, host: &str) -> Offline {
+        self.plain_http_hosts.push(host.to_string());
         self
     }
 
@@ -70,5 +85,9 @@ impl Fetch for Offline {
                 None => Err(FetchFailure(format!("{url} is not available offline"))),
             }
         })
+    }
+
+    fn plain_http_allowed(&self, host: &str) -> bool {
+        self.plain_http_hosts.iter().any(|h| h == host)
     }
 }

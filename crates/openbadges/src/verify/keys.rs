@@ -55,6 +55,14 @@ pub fn method_base(id: &str) -> &str {
 /// When the DID is not `did:web`, or its host or path contain characters that could change the
 /// URL's meaning (`/`, `@`, `?`, spaces, …).
 pub fn did_web_url(did: &str) -> Result<String, KeyError> {
+    did_web_url_with_scheme(did, |_| false)
+}
+
+/// [`did_web_url`], with `http://` for hosts that `plain_http` allows (local test servers).
+fn did_web_url_with_scheme(
+    did: &str,
+    plain_http: impl Fn(&str) -> bool,
+) -> Result<String, KeyError> {
     let did = method_base(did);
     let rest = did
         .strip_prefix("did:web:")
@@ -89,10 +97,11 @@ pub fn did_web_url(did: &str) -> Result<String, KeyError> {
             )));
         }
     }
+    let scheme = if plain_http(&host) { "http" } else { "https" };
     Ok(if path.is_empty() {
-        format!("https://{host}/.well-known/did.json")
+        format!("{scheme}://{host}/.well-known/did.json")
     } else {
-        format!("https://{host}/{}/did.json", path.join("/"))
+        format!("{scheme}://{host}/{}/did.json", path.join("/"))
     })
 }
 
@@ -142,7 +151,10 @@ pub async fn controller_document(id: &str, fetch: &dyn Fetch) -> Result<Value, K
         return Ok(did_key::did_document(&key));
     }
     let (url, accept) = if base.starts_with("did:web:") {
-        (did_web_url(base)?, "application/did+json, application/json")
+        (
+            did_web_url_with_scheme(base, |host| fetch.plain_http_allowed(host))?,
+            "application/did+json, application/json",
+        )
     } else if base.starts_with("https://") || base.starts_with("http://") {
         (
             base.to_owned(),
@@ -194,7 +206,7 @@ pub async fn resolve_method(id: &str, fetch: &dyn Fetch) -> Result<ResolvedMetho
     let source = if is_url {
         base.to_owned()
     } else {
-        did_web_url(base)?
+        did_web_url_with_scheme(base, |host| fetch.plain_http_allowed(host))?
     };
     let doc = if is_url {
         // The document may be a bare key (JWK, Multikey) without the controller's id.
