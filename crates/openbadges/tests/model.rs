@@ -549,15 +549,36 @@ fn schema_reports_missing_issuer_and_bad_type() {
 
 #[test]
 fn schema_files_are_bundled_and_reference_nothing_remote() {
-    for text in [
-        v3::ACHIEVEMENT_CREDENTIAL_SCHEMA,
-        v3::ENDORSEMENT_CREDENTIAL_SCHEMA,
+    for (text, variant, date) in [
+        (v3::ACHIEVEMENT_CREDENTIAL_SCHEMA, "json", "issuanceDate"),
+        (v3::ENDORSEMENT_CREDENTIAL_SCHEMA, "json", "issuanceDate"),
+        (
+            v3::ACHIEVEMENT_CREDENTIAL_SCHEMA_VC2,
+            "json-ld",
+            "validFrom",
+        ),
+        (
+            v3::ENDORSEMENT_CREDENTIAL_SCHEMA_VC2,
+            "json-ld",
+            "validFrom",
+        ),
     ] {
         let schema: Value = serde_json::from_str(text).unwrap();
-        assert!(schema["$id"]
-            .as_str()
+        let id = schema["$id"].as_str().unwrap();
+        assert!(
+            id.starts_with(&format!(
+                "https://purl.imsglobal.org/spec/ob/v3p0/schema/{variant}/ob_v3p0_"
+            )),
+            "{id}"
+        );
+        // The VCDM 1.1-era schemas require `issuanceDate`, the current ones `validFrom`.
+        let required: Vec<&str> = schema["required"]
+            .as_array()
             .unwrap()
-            .starts_with("https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_"));
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(required.contains(&date), "{id}: {required:?}");
         // Every $ref is local to the file.
         let mut stack = vec![&schema];
         while let Some(v) = stack.pop() {
@@ -573,6 +594,220 @@ fn schema_files_are_bundled_and_reference_nothing_remote() {
             }
         }
     }
+}
+
+fn vector(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors/dcc")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn schema_accepts_vc2_and_vc11_vectors() {
+    // VCDM 2.0 (current schema) and VCDM 1.1 (schema published with OB 3.0), as signed by the
+    // DCC libraries, untouched.
+    for name in ["vc2-ob303.json", "vc11-ob302.json"] {
+        let problems = validate_schema(&vector(name));
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+    }
+}
+
+#[test]
+fn vc2_credential_needs_valid_from() {
+    for doc in [
+        vector("vc2-ob303.json"),
+        value("ob3/basicOpenBadgeCredential.json"),
+    ] {
+        // Without validFrom.
+        let mut without = doc.clone();
+        without.as_object_mut().unwrap().remove("validFrom");
+        let problems = validate_schema(&without);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.path == "/validFrom" && p.message.contains("`validFrom`")),
+            "{problems:#?}"
+        );
+
+        // The VCDM 1.1 `issuanceDate` does not stand in for it any more.
+        let mut issuance = without.clone();
+        issuance["issuanceDate"] = doc["validFrom"].clone();
+        let problems = validate_schema(&issuance);
+        let missing: Vec<_> = problems.iter().filter(|p| p.path == "/validFrom").collect();
+        assert_eq!(missing.len(), 1, "{problems:#?}");
+        assert!(missing[0].message.contains("`validFrom`"), "{problems:#?}");
+        assert!(missing[0].message.contains("issuanceDate"), "{problems:#?}");
+
+        // Nor does `validUntil` count without `validFrom`, and a bad date is reported as is.
+        let mut bad = doc.clone();
+        bad["validFrom"] = json!("2024-13-45");
+        let problems = validate_schema(&bad);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.path == "/validFrom" && p.message.contains("date-time")),
+            "{problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn vc2_schema_checks_context_and_type_itself() {
+    let doc = vector("vc2-ob303.json");
+
+    // @context must start with the VCDM 2.0 context, then the OB 3.0 one.
+    let mut swapped = doc.clone();
+    swapped["@context"] = json!([
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "https://www.w3.org/ns/credentials/v2"
+    ]);
+    let problems = validate_schema(&swapped);
+    assert!(
+        problems.iter().any(|p| p.path == "/@context/0"),
+        "{problems:#?}"
+    );
+
+    // `type` is checked by the schema's `contains`: one problem, naming what is wanted.
+    let mut wrong = doc.clone();
+    wrong["type"] = json!(["VerifiableCredential", "SomethingElse"]);
+    let problems = validate_schema(&wrong);
+    let on_type: Vec<_> = problems.iter().filter(|p| p.path == "/type").collect();
+    assert_eq!(on_type.len(), 1, "{problems:#?}");
+    assert!(
+        on_type[0].message.contains("\"OpenBadgeCredential\""),
+        "{problems:#?}"
+    );
+    let mut no_vc = doc.clone();
+    no_vc["type"] = json!(["OpenBadgeCredential"]);
+    let problems = validate_schema(&no_vc);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == "/type" && p.message.contains("\"VerifiableCredential\"")),
+        "{problems:#?}"
+    );
+    // A single string is not an array in the current schema.
+    let mut single = doc.clone();
+    single["credentialSubject"]["type"] = json!("AchievementSubject");
+    let problems = validate_schema(&single);
+    assert!(
+        problems.iter().any(|p| p.path == "/credentialSubject/type"),
+        "{problems:#?}"
+    );
+
+    // An endorsement on VCDM 2.0 without validFrom, and with a wrong type.
+    let mut e = value("ob3/endorsement.json");
+    e.as_object_mut().unwrap().remove("validFrom");
+    e["type"] = json!(["VerifiableCredential", "EndorsementCredential", "Extra"]);
+    let problems = validate_schema(&e);
+    assert_eq!(
+        problems.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(),
+        ["/validFrom"],
+        "{problems:#?}"
+    );
+
+    // An endorsement embedded in a VCDM 2.0 credential is held to the current schema too.
+    let mut full = value("ob3/fullOpenBadge.json");
+    let embedded = full["endorsement"][0].as_object_mut().unwrap();
+    let from = embedded.remove("validFrom").unwrap();
+    embedded.insert("issuanceDate".into(), from);
+    let problems = validate_schema(&full);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == "/endorsement/0/validFrom" && p.message.contains("issuanceDate")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn vc2_single_proof_object_is_accepted_and_still_checked() {
+    // Data Integrity signers (this crate's, the DCC libraries, 1EdTech's own test vector) write
+    // `proof` as one object; VCDM 2.0 allows that, so it is checked as a one-element array.
+    let doc = vector("vc2-ob303.json");
+    assert!(doc["proof"].is_object());
+    assert!(validate_schema(&doc).is_empty());
+    let mut as_array = doc.clone();
+    as_array["proof"] = json!([doc["proof"].clone()]);
+    assert!(validate_schema(&as_array).is_empty());
+
+    // The proof is still checked against the schema's `Proof`, and reported where it is.
+    let mut bad = doc.clone();
+    bad["proof"]["created"] = json!("yesterday");
+    bad["proof"].as_object_mut().unwrap().remove("type");
+    let mut paths: Vec<_> = validate_schema(&bad).into_iter().map(|p| p.path).collect();
+    paths.sort();
+    assert_eq!(paths, ["/proof/created", "/proof/type"]);
+    let mut bad_in_array = as_array.clone();
+    bad_in_array["proof"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("type");
+    let problems = validate_schema(&bad_in_array);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].path, "/proof/0/type");
+
+    // Anything else than an object or an array of them is not a proof.
+    for not_a_proof in [json!("z3abc"), json!(5), json!(["z3abc"])] {
+        let mut odd = doc.clone();
+        odd["proof"] = not_a_proof.clone();
+        let problems = validate_schema(&odd);
+        assert!(
+            problems.iter().any(|p| p.path.starts_with("/proof")),
+            "{not_a_proof}: {problems:#?}"
+        );
+    }
+
+    // Only `proof` is accepted in compacted form: other sets must still be arrays.
+    let mut compacted = doc.clone();
+    compacted["credentialSubject"]["achievement"]["type"] = json!("Achievement");
+    compacted["evidence"] = json!({"type": ["Evidence"], "narrative": "x"});
+    let mut paths: Vec<_> = validate_schema(&compacted)
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(
+        paths,
+        ["/credentialSubject/achievement/type", "/evidence"],
+        "{compacted:#}"
+    );
+}
+
+#[test]
+fn vc11_credential_keeps_the_vc11_schema() {
+    let doc = vector("vc11-ob302.json");
+    assert!(validate_schema(&doc).is_empty());
+
+    // It needs issuanceDate; validFrom does not stand in for it.
+    let mut renamed = doc.clone();
+    let from = renamed
+        .as_object_mut()
+        .unwrap()
+        .remove("issuanceDate")
+        .unwrap();
+    renamed["validFrom"] = from;
+    let problems = validate_schema(&renamed);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == "/issuanceDate" && p.message.contains("validFrom")),
+        "{problems:#?}"
+    );
+
+    // The `type` rule the 1.1-era schema states only in prose is still enforced.
+    let mut wrong = doc.clone();
+    wrong["type"] = json!(["VerifiableCredential", "SomethingElse"]);
+    let problems = validate_schema(&wrong);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == "/type" && p.message.contains("OpenBadgeCredential")),
+        "{problems:#?}"
+    );
 }
 
 fn nested(depth: usize) -> String {

@@ -16,7 +16,8 @@
 //! unknown property so that a document serialises back unchanged. Checking signatures,
 //! fetching linked documents and deciding validity is the job of [`crate::proof`] and
 //! [`crate::verify`]. [`detect`] tells which kind of document a JSON value is, and
-//! [`v3::validate_schema`] checks a 3.0 credential against 1EdTech's JSON Schema, bundled.
+//! [`v3::validate_schema`] checks a 3.0 credential against 1EdTech's JSON Schema, bundled (the
+//! current VCDM 2.0 schema, or the earlier one for a credential on VCDM 1.1).
 //!
 //! ```
 //! use openbadges::model::{detect, Detected};

@@ -15,7 +15,8 @@
 //!
 //! Third parties vouch for credentials, achievements and issuers with
 //! [`EndorsementCredential`]s. [`validate_schema`] checks a credential against 1EdTech's JSON
-//! Schema, bundled with this crate.
+//! Schema, bundled with this crate: the current (VCDM 2.0) one, or for a credential on VCDM 1.1
+//! the one published with Open Badges 3.0.
 //!
 //! ```
 //! use openbadges::model::v3::OpenBadgeCredential;
@@ -39,8 +40,9 @@
 mod schema;
 
 pub use schema::{
-    validate_schema, SchemaProblem, ACHIEVEMENT_CREDENTIAL_SCHEMA, ENDORSEMENT_CREDENTIAL_SCHEMA,
-    MAX_DEPTH,
+    validate_schema, SchemaProblem, ACHIEVEMENT_CREDENTIAL_SCHEMA,
+    ACHIEVEMENT_CREDENTIAL_SCHEMA_VC2, ENDORSEMENT_CREDENTIAL_SCHEMA,
+    ENDORSEMENT_CREDENTIAL_SCHEMA_VC2, MAX_DEPTH,
 };
 
 use serde::{Deserialize, Serialize};

@@ -1,17 +1,22 @@
-//! Validation against 1EdTech's JSON Schema for Open Badges 3.0, bundled with the crate.
+//! Validation against 1EdTech's JSON Schemas for Open Badges 3.0, bundled with the crate.
 //!
-//! The schemas are 1EdTech's own files (see `src/model/schema/README.md` for their origin), the
-//! versions published with Open Badges 3.0 under
-//! `https://purl.imsglobal.org/spec/ob/v3p0/schema/json/`. They are compiled once, from the
+//! Two generations of 1EdTech's schemas are bundled (see `src/model/schema/README.md` for their
+//! origin), and a credential is checked against the one for the Verifiable Credentials Data
+//! Model its `@context` starts with:
+//!
+//! - `https://www.w3.org/2018/credentials/v1` (VCDM 1.1, Open Badges 3.0.0 to 3.0.2): the
+//!   schemas published with Open Badges 3.0 under
+//!   `https://purl.imsglobal.org/spec/ob/v3p0/schema/json/`, which require `issuanceDate`;
+//! - anything else, in particular `https://www.w3.org/ns/credentials/v2` (VCDM 2.0, Open Badges
+//!   3.0.3): the current schemas (`.../schema/json-ld/` variant), which require `@context` to
+//!   start with the VCDM 2.0 context, require `validFrom`, and check `type` with `contains`.
+//!
+//! Each schema is applied to the document as it is; nothing is renamed or filled in. The one
+//! allowance is that, on VCDM 2.0, a `proof` written as a single object (as Data Integrity
+//! signers write it, and as VCDM 2.0 allows) is checked as a one-element array (see
+//! `single_proofs_as_arrays`). The schemas are compiled once each, on first use, from the
 //! bundled copies only: the validator's retriever refuses every URI, so a `$ref` to anything not
 //! bundled is an error, never a network fetch.
-//!
-//! Those schema versions predate VC Data Model 2.0 and require `issuanceDate`. Open Badges 3.0.3
-//! moved to VCDM 2.0 (`validFrom`/`validUntil`), so for a credential that has `validFrom` and no
-//! `issuanceDate` (at the top or in an embedded endorsement), the schema is applied to a copy in
-//! which `issuanceDate`/`expirationDate` carry the `validFrom`/`validUntil` values; the
-//! `date-time` format is then checked on those values all the same. Problems are reported at the
-//! paths of the original document.
 
 use std::sync::OnceLock;
 
@@ -19,15 +24,30 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, Retrieve, Uri, Validator};
 use serde_json::Value;
 
+use super::VC_V1_CONTEXT;
 use crate::model::detect::{detect, Detected};
 
-/// 1EdTech's JSON Schema for `AchievementCredential` / `OpenBadgeCredential`, as bundled.
+/// 1EdTech's JSON Schema for `AchievementCredential` / `OpenBadgeCredential` as published with
+/// Open Badges 3.0 on VCDM 1.1 (requires `issuanceDate`); used for credentials whose `@context`
+/// starts with `https://www.w3.org/2018/credentials/v1`.
 pub const ACHIEVEMENT_CREDENTIAL_SCHEMA: &str =
     include_str!("../schema/ob_v3p0_achievementcredential_schema.json");
 
-/// 1EdTech's JSON Schema for `EndorsementCredential`, as bundled.
+/// 1EdTech's JSON Schema for `EndorsementCredential` as published with Open Badges 3.0 on
+/// VCDM 1.1 (requires `issuanceDate`); used for endorsements whose `@context` starts with
+/// `https://www.w3.org/2018/credentials/v1`.
 pub const ENDORSEMENT_CREDENTIAL_SCHEMA: &str =
     include_str!("../schema/ob_v3p0_endorsementcredential_schema.json");
+
+/// 1EdTech's current JSON Schema for `AchievementCredential` / `OpenBadgeCredential` (VCDM 2.0,
+/// Open Badges 3.0.3: requires `validFrom`); used for every credential not on VCDM 1.1.
+pub const ACHIEVEMENT_CREDENTIAL_SCHEMA_VC2: &str =
+    include_str!("../schema/ob_v3p0_achievementcredential_schema.vc2.json");
+
+/// 1EdTech's current JSON Schema for `EndorsementCredential` (VCDM 2.0, Open Badges 3.0.3:
+/// requires `validFrom`); used for every endorsement not on VCDM 1.1.
+pub const ENDORSEMENT_CREDENTIAL_SCHEMA_VC2: &str =
+    include_str!("../schema/ob_v3p0_endorsementcredential_schema.vc2.json");
 
 /// One way a document fails the schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,36 +83,78 @@ impl Retrieve for NoRemote {
     }
 }
 
-fn compile(text: &str) -> Result<Validator, String> {
+/// A compiled schema, with its JSON kept to describe failed `contains` checks.
+struct Compiled {
+    validator: Validator,
+    schema: Value,
+}
+
+fn compile(text: &str) -> Result<Compiled, String> {
     let schema: Value =
         serde_json::from_str(text).map_err(|e| format!("bundled schema is not JSON: {e}"))?;
-    jsonschema::options()
+    let validator = jsonschema::options()
         .with_draft(Draft::Draft201909)
         .should_validate_formats(true)
         .with_retriever(NoRemote)
         .build(&schema)
-        .map_err(|e| format!("bundled schema does not compile: {e}"))
+        .map_err(|e| format!("bundled schema does not compile: {e}"))?;
+    Ok(Compiled { validator, schema })
 }
 
-fn achievement_validator() -> &'static Result<Validator, String> {
-    static V: OnceLock<Result<Validator, String>> = OnceLock::new();
-    V.get_or_init(|| compile(ACHIEVEMENT_CREDENTIAL_SCHEMA))
+/// Which generation of 1EdTech's schemas a document is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Generation {
+    /// `@context` starts with the VCDM 1.1 context: the schemas published with Open Badges 3.0.
+    Vc11,
+    /// Anything else: the current (VCDM 2.0) schemas.
+    Vc2,
 }
 
-fn endorsement_validator() -> &'static Result<Validator, String> {
-    static V: OnceLock<Result<Validator, String>> = OnceLock::new();
-    V.get_or_init(|| compile(ENDORSEMENT_CREDENTIAL_SCHEMA))
+/// The generation for `doc`: VCDM 1.1 only when the first `@context` entry (or the only one,
+/// if `@context` is a string) is the VCDM 1.1 context. A document that starts with neither
+/// context gets the current schema, whose `@context` rule then reports it.
+fn generation(doc: &Value) -> Generation {
+    let first = match doc.get("@context") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(Value::Array(a)) => a.first().and_then(Value::as_str),
+        _ => None,
+    };
+    if first == Some(VC_V1_CONTEXT) {
+        Generation::Vc11
+    } else {
+        Generation::Vc2
+    }
+}
+
+/// The compiled schema for a generation and kind, compiled on first use and kept.
+fn compiled(generation: Generation, endorsement: bool) -> &'static Result<Compiled, String> {
+    static VC11_ACHIEVEMENT: OnceLock<Result<Compiled, String>> = OnceLock::new();
+    static VC11_ENDORSEMENT: OnceLock<Result<Compiled, String>> = OnceLock::new();
+    static VC2_ACHIEVEMENT: OnceLock<Result<Compiled, String>> = OnceLock::new();
+    static VC2_ENDORSEMENT: OnceLock<Result<Compiled, String>> = OnceLock::new();
+    let (cell, text) = match (generation, endorsement) {
+        (Generation::Vc11, false) => (&VC11_ACHIEVEMENT, ACHIEVEMENT_CREDENTIAL_SCHEMA),
+        (Generation::Vc11, true) => (&VC11_ENDORSEMENT, ENDORSEMENT_CREDENTIAL_SCHEMA),
+        (Generation::Vc2, false) => (&VC2_ACHIEVEMENT, ACHIEVEMENT_CREDENTIAL_SCHEMA_VC2),
+        (Generation::Vc2, true) => (&VC2_ENDORSEMENT, ENDORSEMENT_CREDENTIAL_SCHEMA_VC2),
+    };
+    cell.get_or_init(|| compile(text))
 }
 
 /// Checks an Open Badges 3.0 credential against 1EdTech's JSON Schema and returns every
 /// problem found (empty when it conforms).
 ///
-/// An `EndorsementCredential` is checked against the EndorsementCredential schema; anything
-/// else against the AchievementCredential schema. Besides the schema's keywords, the `type` rule
-/// that the bundled schema states in prose (one item `VerifiableCredential`, one
-/// `OpenBadgeCredential`/`AchievementCredential` or `EndorsementCredential`; later schema
-/// versions enforce it with `contains`) is checked too. See the module documentation for how
-/// VCDM 2.0 dates are handled.
+/// The schema generation follows the credential's `@context` (see the module documentation): a
+/// credential on VCDM 2.0 (`https://www.w3.org/ns/credentials/v2` first) is checked against
+/// the current schemas, which require `validFrom`; one on VCDM 1.1
+/// (`https://www.w3.org/2018/credentials/v1` first) against the schemas published with Open
+/// Badges 3.0, which require `issuanceDate`. An `EndorsementCredential` is checked against the
+/// EndorsementCredential schema, anything else against the AchievementCredential schema. The
+/// current schemas check the `type` rule (one item `VerifiableCredential`, one
+/// `OpenBadgeCredential`/`AchievementCredential` or `EndorsementCredential`) themselves; the
+/// VCDM 1.1 ones state it only in prose, so for those it is checked here. On VCDM 2.0, a
+/// `proof` written as a single object is checked as a one-element array (the current schemas
+/// want an array; VCDM 2.0 and Data Integrity signers use a single object).
 ///
 /// ```
 /// use openbadges::model::v3::validate_schema;
@@ -113,13 +175,9 @@ fn endorsement_validator() -> &'static Result<Validator, String> {
 /// ```
 pub fn validate_schema(doc: &Value) -> Vec<SchemaProblem> {
     let endorsement = detect(doc) == Detected::V3Endorsement;
-    let validator = if endorsement {
-        endorsement_validator()
-    } else {
-        achievement_validator()
-    };
-    let validator = match validator {
-        Ok(v) => v,
+    let generation = generation(doc);
+    let compiled = match compiled(generation, endorsement) {
+        Ok(c) => c,
         Err(e) => {
             return vec![SchemaProblem {
                 path: String::new(),
@@ -137,46 +195,137 @@ pub fn validate_schema(doc: &Value) -> Vec<SchemaProblem> {
         }];
     }
     let mut problems = Vec::new();
-    check_type_rule(doc, endorsement, &mut problems);
-    let view = vcdm2_view(doc);
-    let vcdm2 = declares_vcdm2(doc);
-    for error in validator.iter_errors(&view) {
-        let mut path = error.instance_path().as_str().to_owned();
-        let mut message = match error.kind() {
+    let (view, wrapped) = match generation {
+        Generation::Vc11 => {
+            check_type_rule(doc, endorsement, &mut problems);
+            (None, Vec::new())
+        }
+        Generation::Vc2 => single_proofs_as_arrays(doc),
+    };
+    let instance = view.as_ref().unwrap_or(doc);
+    for error in compiled.validator.iter_errors(instance) {
+        let mut path = unwrap_proof_path(error.instance_path().as_str(), &wrapped);
+        let message = match error.kind() {
             ValidationErrorKind::Required { property } => {
                 let name = property
                     .as_str()
                     .map_or_else(|| property.to_string(), str::to_owned);
-                if name == "issuanceDate" && vcdm2 {
-                    path.push_str("/validFrom");
-                    "required property `validFrom` (VCDM 2.0; `issuanceDate` in VCDM 1.1) is \
-                     missing"
-                        .to_owned()
-                } else {
-                    path.push('/');
-                    path.push_str(&escape_pointer(&name));
-                    format!("required property `{name}` is missing")
+                let hint = renamed_hint(doc.pointer(&path), &name);
+                path.push('/');
+                path.push_str(&escape_pointer(&name));
+                format!("required property `{name}` is missing{hint}")
+            }
+            ValidationErrorKind::Contains => {
+                let wanted = compiled
+                    .schema
+                    .pointer(error.schema_path().as_str())
+                    .and_then(|c| c.get("enum"))
+                    .and_then(Value::as_array)
+                    .map(|items| {
+                        items
+                            .iter()
+                            .map(Value::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    });
+                match wanted {
+                    Some(wanted) => format!("{} must include {wanted}", error.instance()),
+                    None => error.to_string(),
                 }
             }
             _ => error.to_string(),
         };
-        let renamed = path
-            .replace("/issuanceDate", "/validFrom")
-            .replace("/expirationDate", "/validUntil");
-        if renamed != path && doc.pointer(&renamed).is_some() && doc.pointer(&path).is_none() {
-            message.push_str(" (checked as the VCDM 1.1 `issuanceDate`/`expirationDate`)");
-            path = renamed;
-        }
         problems.push(SchemaProblem { path, message });
     }
     problems
 }
 
-fn declares_vcdm2(doc: &Value) -> bool {
-    match doc.get("@context") {
-        Some(Value::String(s)) => s == super::VC_V2_CONTEXT,
-        Some(Value::Array(a)) => a.iter().any(|c| c.as_str() == Some(super::VC_V2_CONTEXT)),
-        _ => false,
+/// The one JSON-LD compaction accepted on VCDM 2.0: a `proof` given as a single object.
+///
+/// The current schemas type `proof` as an array of `Proof`, following the Open Badges JSON
+/// binding ("sequence values MUST be represented as a JSON array"), but VCDM 2.0 and Data
+/// Integrity let `proof` be "a single object, or an unordered set of objects", and single
+/// objects are what Data Integrity signers produce: this crate's `proof::data_integrity::sign`,
+/// the DCC libraries, and 1EdTech's own signed Open Badges 3.0 test vector. So, for every
+/// credential object in the document (one whose `type` includes `VerifiableCredential`), a
+/// single `proof` object is checked as a one-element array; each proof is still checked against
+/// the schema's `Proof` definition. Returns the copy (`None` when nothing was wrapped) and the
+/// JSON Pointers of the wrapped `proof` values. Walks with an explicit stack.
+fn single_proofs_as_arrays(doc: &Value) -> (Option<Value>, Vec<String>) {
+    let mut view = doc.clone();
+    let mut wrapped = Vec::new();
+    let mut stack: Vec<(&mut Value, String)> = vec![(&mut view, String::new())];
+    while let Some((v, at)) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                let is_vc = match map.get("type") {
+                    Some(Value::String(s)) => s == "VerifiableCredential",
+                    Some(Value::Array(a)) => {
+                        a.iter().any(|t| t.as_str() == Some("VerifiableCredential"))
+                    }
+                    _ => false,
+                };
+                if is_vc {
+                    if let Some(proof) = map.get_mut("proof") {
+                        if proof.is_object() {
+                            *proof = Value::Array(vec![proof.take()]);
+                            wrapped.push(format!("{at}/proof"));
+                        }
+                    }
+                }
+                for (k, child) in map.iter_mut() {
+                    let child_at = format!("{at}/{}", escape_pointer(k));
+                    stack.push((child, child_at));
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter_mut().enumerate() {
+                    stack.push((child, format!("{at}/{i}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    if wrapped.is_empty() {
+        (None, wrapped)
+    } else {
+        (Some(view), wrapped)
+    }
+}
+
+/// Maps a path in the view made by [`single_proofs_as_arrays`] back to the document: inside a
+/// wrapped `proof`, `/proof/0` is the `/proof` object itself.
+fn unwrap_proof_path(path: &str, wrapped: &[String]) -> String {
+    for w in wrapped {
+        if let Some(rest) = path
+            .strip_prefix(w.as_str())
+            .and_then(|r| r.strip_prefix("/0"))
+        {
+            if rest.is_empty() || rest.starts_with('/') {
+                return format!("{w}{rest}");
+            }
+        }
+    }
+    path.to_owned()
+}
+
+/// A hint for a required date property that is missing while its name in the other VCDM
+/// version is present in the same object, e.g. `issuanceDate` in a VCDM 2.0 credential.
+fn renamed_hint(object: Option<&Value>, missing: &str) -> &'static str {
+    let (other, hint) = match missing {
+        "validFrom" => (
+            "issuanceDate",
+            " (`issuanceDate` is the VCDM 1.1 name; a credential on VCDM 2.0 needs `validFrom`)",
+        ),
+        "issuanceDate" => (
+            "validFrom",
+            " (`validFrom` is the VCDM 2.0 name; a credential on VCDM 1.1 needs `issuanceDate`)",
+        ),
+        _ => return "",
+    };
+    match object {
+        Some(Value::Object(map)) if map.contains_key(other) => hint,
+        _ => "",
     }
 }
 
@@ -235,40 +384,4 @@ fn check_type_rule(doc: &Value, endorsement: bool, problems: &mut Vec<SchemaProb
             message: format!("`type` {types:?} must include {wanted}"),
         });
     }
-}
-
-/// A copy of `doc` in which every credential object (one with `validFrom` and a `type` that
-/// includes `VerifiableCredential`, and no `issuanceDate`) also carries `issuanceDate` /
-/// `expirationDate`, replacing `validFrom` / `validUntil`. Walks with an explicit stack, so
-/// depth cannot overflow.
-fn vcdm2_view(doc: &Value) -> Value {
-    let mut view = doc.clone();
-    let mut stack: Vec<&mut Value> = vec![&mut view];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Object(map) => {
-                let is_vc = match map.get("type") {
-                    Some(Value::String(s)) => s == "VerifiableCredential",
-                    Some(Value::Array(a)) => {
-                        a.iter().any(|t| t.as_str() == Some("VerifiableCredential"))
-                    }
-                    _ => false,
-                };
-                if is_vc && !map.contains_key("issuanceDate") {
-                    if let Some(from) = map.remove("validFrom") {
-                        map.insert("issuanceDate".to_owned(), from);
-                    }
-                    if !map.contains_key("expirationDate") {
-                        if let Some(until) = map.remove("validUntil") {
-                            map.insert("expirationDate".to_owned(), until);
-                        }
-                    }
-                }
-                stack.extend(map.values_mut());
-            }
-            Value::Array(items) => stack.extend(items.iter_mut()),
-            _ => {}
-        }
-    }
-    view
 }
