@@ -38,7 +38,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database_url: String,
     /// The public address, used for canonical links, feeds and cookies' `Secure` flag.
-    pub base_url: String,
+    pub public_url: String,
     pub site_name: String,
     pub signup: SignupMode,
     /// How many of a new member's first posts wait for a moderator (0: none).
@@ -48,12 +48,15 @@ pub struct Settings {
     pub fetch: FetchPolicy,
 }
 
-/// Requests allowed per client (sign-in, sign-up: per IP address; posting: per member).
+/// Requests allowed per client (sign-in, sign-up, verifying: per IP address; posting: per member).
 #[derive(Clone, Copy, Debug, Deserialize)]
 pub struct RateLimitSettings {
     pub sign_in_per_minute: u32,
     pub sign_up_per_hour: u32,
     pub posts_per_minute: u32,
+    /// Badge verifications (`/verify` and `/api/v1/verify`): each may fetch several documents
+    /// from other sites on the asker's behalf.
+    pub verify_per_minute: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -62,6 +65,7 @@ impl Default for RateLimitSettings {
             sign_in_per_minute: 10,
             sign_up_per_hour: 10,
             posts_per_minute: 10,
+            verify_per_minute: 30,
         }
     }
 }
@@ -101,8 +105,13 @@ pub struct ServeOverrides {
     #[arg(long, env = "BADGECOMMONS_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
     /// Public URL of the site, e.g. https://forum.example.org.
-    #[arg(long, env = "BADGECOMMONS_BASE_URL", value_name = "URL")]
-    pub base_url: Option<String>,
+    #[arg(
+        long,
+        alias = "base-url",
+        env = "BADGECOMMONS_PUBLIC_URL",
+        value_name = "URL"
+    )]
+    pub public_url: Option<String>,
     /// Who may sign up.
     #[arg(long, env = "BADGECOMMONS_SIGNUP", value_enum)]
     pub signup: Option<SignupMode>,
@@ -118,6 +127,9 @@ pub struct ServeOverrides {
     /// Posts allowed per minute from one member.
     #[arg(long, env = "BADGECOMMONS_POSTS_PER_MINUTE", value_name = "N")]
     pub posts_per_minute: Option<u32>,
+    /// Badge verifications allowed per minute from one address.
+    #[arg(long, env = "BADGECOMMONS_VERIFY_PER_MINUTE", value_name = "N")]
+    pub verify_per_minute: Option<u32>,
 }
 
 /// The optional TOML file; every key is optional.
@@ -127,13 +139,14 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     listen: Option<SocketAddr>,
-    base_url: Option<String>,
+    public_url: Option<String>,
     site_name: Option<String>,
     signup: Option<SignupMode>,
     first_posts_need_approval: Option<u32>,
     sign_in_per_minute: Option<u32>,
     sign_up_per_hour: Option<u32>,
     posts_per_minute: Option<u32>,
+    verify_per_minute: Option<u32>,
     fetch_allow: Option<String>,
 }
 
@@ -150,8 +163,8 @@ pub enum ConfigError {
         path: String,
         source: toml::de::Error,
     },
-    #[error("base URL {0:?} must start with http:// or https://")]
-    BaseUrl(String),
+    #[error("public URL {0:?} must start with http:// or https://")]
+    PublicUrl(String),
     #[error("fetch allow list: {0}")]
     FetchAllow(String),
 }
@@ -174,13 +187,13 @@ impl Settings {
             .listen
             .or(file.listen)
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let base_url = serve
-            .base_url
+        let public_url = serve
+            .public_url
             .clone()
-            .or(file.base_url)
+            .or(file.public_url)
             .unwrap_or_else(|| format!("http://{listen}"));
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(ConfigError::BaseUrl(base_url));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError::PublicUrl(public_url));
         }
         let defaults = RateLimitSettings::default();
         let fetch_allow = overrides
@@ -196,7 +209,7 @@ impl Settings {
             listen,
             data_dir,
             database_url,
-            base_url: base_url.trim_end_matches('/').to_string(),
+            public_url: public_url.trim_end_matches('/').to_string(),
             site_name: file
                 .site_name
                 .unwrap_or_else(|| "Badge Commons".to_string()),
@@ -218,6 +231,10 @@ impl Settings {
                     .posts_per_minute
                     .or(file.posts_per_minute)
                     .unwrap_or(defaults.posts_per_minute),
+                verify_per_minute: serve
+                    .verify_per_minute
+                    .or(file.verify_per_minute)
+                    .unwrap_or(defaults.verify_per_minute),
             },
             fetch,
         })
@@ -225,7 +242,7 @@ impl Settings {
 
     /// Whether the site is served over HTTPS, so cookies must be `Secure`.
     pub fn https(&self) -> bool {
-        self.base_url.starts_with("https://")
+        self.public_url.starts_with("https://")
     }
 }
 
@@ -282,7 +299,7 @@ mod tests {
             "the file fills what flags leave"
         );
         assert_eq!(settings.site_name, "Open Recognition");
-        assert_eq!(settings.base_url, "http://127.0.0.1:9000");
+        assert_eq!(settings.public_url, "http://127.0.0.1:9000");
         assert!(settings.database_url.starts_with("sqlite://"));
         std::fs::remove_dir_all(dir).ok();
     }

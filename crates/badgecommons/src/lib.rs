@@ -44,7 +44,7 @@ pub async fn run_server(settings: Settings, demo: bool) -> anyhow::Result<()> {
             redacted(&settings.database_url)
         );
     }
-    let state = web::AppState::new(db, settings);
+    let state = web::AppState::new(db, settings)?;
     if demo
         && demo::seed(&state)
             .await

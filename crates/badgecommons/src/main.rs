@@ -123,6 +123,9 @@ enum AdminCommand {
         #[arg(long, default_value = "")]
         description: String,
     },
+    /// Add a new signing key for the community's badges; earlier keys stay published, so the
+    /// badges they signed keep verifying. Restart the server to sign with the new key.
+    RotateKey,
 }
 
 fn main() -> ExitCode {
@@ -186,8 +189,7 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin { command } => {
             let settings = Settings::resolve(&cli.overrides, &ServeOverrides::default())?;
-            let db = Db::open(&settings.database_url).await?;
-            admin(&db, command).await
+            admin(&settings, command).await
         }
         Command::Keygen { output } => {
             let key = keys::generate_key_file(&output)?;
@@ -319,7 +321,16 @@ fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
-async fn admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
+async fn admin(settings: &Settings, command: AdminCommand) -> anyhow::Result<()> {
+    if let AdminCommand::RotateKey = command {
+        let path = badgecommons::recognition::issuer::rotate_key(&settings.data_dir)?;
+        println!(
+            "Wrote the new signing key {} (mode 0600). Restart the server to sign with it; badges signed with earlier keys stay verifiable.",
+            path.display()
+        );
+        return Ok(());
+    }
+    let db = &Db::open(&settings.database_url).await?;
     match command {
         AdminCommand::CreateUser {
             username,
@@ -367,6 +378,7 @@ async fn admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("Created category {} (/c/{}).", category.name, category.slug);
         }
+        AdminCommand::RotateKey => {}
     }
     Ok(())
 }

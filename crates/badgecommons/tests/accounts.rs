@@ -381,7 +381,7 @@ both_backends_with! {
     }
 
     async fn the_session_cookie_is_secure_when_the_site_is_served_over_https(app)
-        configured |s: &mut badgecommons::config::Settings| s.base_url = "https://forum.example.org".to_string();
+        configured |s: &mut badgecommons::config::Settings| s.public_url = "https://forum.example.org".to_string();
     {
         app.member("alice", Role::Member).await;
         // A plain client: a cookie jar would not send Secure cookies back over http.

@@ -338,3 +338,24 @@ fn a_document_that_makes_the_json_ld_processor_panic_is_answered_quietly() {
         "{report:#}"
     );
 }
+
+#[test]
+fn rotating_the_issuer_key_adds_a_private_key_file_and_keeps_the_old_one() {
+    let dir = workdir("rotate");
+    for expected in 1..=2 {
+        let (code, out, err) = run(&["--data-dir", "data", "admin", "rotate-key"], &dir);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("mode 0600"), "{out}");
+        let keys: Vec<_> = std::fs::read_dir(dir.join("data/keys"))
+            .expect("keys directory")
+            .flatten()
+            .collect();
+        assert_eq!(keys.len(), expected, "every key is kept");
+        #[cfg(unix)]
+        for key in &keys {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = key.metadata().expect("metadata").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", key.path().display());
+        }
+    }
+}

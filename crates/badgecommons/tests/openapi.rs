@@ -286,6 +286,10 @@ struct Fixture {
     token: i64,
     /// An open flag, for the resolution call.
     flag: i64,
+    /// A badge class, made through the API.
+    badge: i64,
+    /// An award of it (a UUID), for the revocation call.
+    award: String,
     username: &'static str,
 }
 
@@ -318,12 +322,30 @@ async fn fixture(app: &TestApp) -> (Fixture, Api) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{flag}");
     let flag = flag["id"].as_i64().expect("flag id");
+    let (status, badge) = admin
+        .post(
+            "/api/v1/badges",
+            serde_json::json!({"name": "Fixture", "description": "A badge.", "criteria": "Be here."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{badge}");
+    let badge = badge["id"].as_i64().expect("badge id");
+    let (status, award) = admin
+        .post(
+            &format!("/api/v1/badges/{badge}/awards"),
+            serde_json::json!({"username": "alice"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{award}");
+    let award = award["id"].as_str().expect("award id").to_owned();
     (
         Fixture {
             topic,
             post,
             token,
             flag,
+            badge,
+            award,
             username: "carol",
         },
         admin,
@@ -333,17 +355,19 @@ async fn fixture(app: &TestApp) -> (Fixture, Api) {
 /// The concrete calls an operation stands for (one per value of an enumerated path parameter).
 fn concrete_paths(doc: &Value, path: &str, operation: &Value, f: &Fixture) -> Vec<String> {
     let id = if path.starts_with("/api/v1/topics/") {
-        f.topic
+        f.topic.to_string()
     } else if path.starts_with("/api/v1/tokens/") {
-        f.token
+        f.token.to_string()
     } else if path.starts_with("/api/v1/flags/") {
-        f.flag
+        f.flag.to_string()
+    } else if path.starts_with("/api/v1/badges/") {
+        f.badge.to_string()
+    } else if path.starts_with("/api/v1/awards/") {
+        f.award.clone()
     } else {
-        f.post
+        f.post.to_string()
     };
-    let mut paths = vec![path
-        .replace("{id}", &id.to_string())
-        .replace("{username}", f.username)];
+    let mut paths = vec![path.replace("{id}", &id).replace("{username}", f.username)];
     for parameter in operation["parameters"].as_array().into_iter().flatten() {
         let parameter = resolve(doc, parameter);
         let name = parameter["name"].as_str().expect("name");
@@ -482,7 +506,7 @@ both_backends! {
         );
 
         // Unknown objects: the route still exists and says so in JSON.
-        let unknown = Fixture { topic: 999_999, post: 999_999, token: 999_999, flag: 999_999, username: "nobody-here" };
+        let unknown = Fixture { topic: 999_999, post: 999_999, token: 999_999, flag: 999_999, badge: 999_999, award: "no-such-award".to_owned(), username: "nobody-here" };
         for (path, method, operation) in &ops {
             if !path.contains('{') {
                 continue;

@@ -336,6 +336,9 @@ struct ProfilePage {
     joined: Stamp,
     posts: Vec<PostSummary>,
     profile_url: String,
+    /// The badges the member was awarded (hidden and revoked ones only for the member).
+    badges: Vec<crate::recognition::awards::Award>,
+    own: bool,
 }
 
 async fn profile_page(
@@ -347,6 +350,12 @@ async fn profile_page(
         .await?
         .ok_or_else(|| Failure::not_found("member"))?;
     let posts = forum::posts_by_member(&state.db, profile.id, 50).await?;
+    let own = viewer.member.as_ref().is_some_and(|m| m.id == profile.id);
+    let badges = crate::recognition::awards::of_member(&state.db, profile.id, own)
+        .await?
+        .into_iter()
+        .filter(|award| own || award.revoked_at.is_none())
+        .collect();
     let path = format!("/u/{}", profile.username);
     let chrome = viewer
         .chrome(&state, profile.username.clone(), &path)
@@ -358,5 +367,7 @@ async fn profile_page(
         chrome,
         profile,
         posts,
+        badges,
+        own,
     })
 }

@@ -70,7 +70,7 @@ async fn site_feed(State(state): State<AppState>) -> Result<Response, Failure> {
         &state.db,
         PostScope::Site,
         FEED_ENTRIES,
-        &state.settings.base_url,
+        &state.settings.public_url,
     )
     .await?;
     Ok(atom_response(
@@ -93,7 +93,7 @@ async fn category_feed(
         &state.db,
         PostScope::Category(category.id),
         FEED_ENTRIES,
-        &state.settings.base_url,
+        &state.settings.public_url,
     )
     .await?;
     let title = format!("{} · {}", category.name, state.settings.site_name);
@@ -118,7 +118,7 @@ async fn topic_feed(
         &state.db,
         PostScope::Topic(topic.id),
         FEED_ENTRIES,
-        &state.settings.base_url,
+        &state.settings.public_url,
     )
     .await?;
     let title = format!("{} · {}", topic.title, state.settings.site_name);

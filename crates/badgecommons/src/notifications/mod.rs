@@ -17,6 +17,7 @@ use crate::web::{render, AppState, Chrome, Failure, Stamp, Viewer};
 pub enum Kind {
     Mention,
     Reply,
+    Award,
 }
 
 impl Kind {
@@ -24,8 +25,27 @@ impl Kind {
         match self {
             Kind::Mention => "mention",
             Kind::Reply => "reply",
+            Kind::Award => "award",
         }
     }
+}
+
+/// Tells a member they received a badge, inside the transaction that makes the award.
+pub async fn notify_award(
+    tx: &mut Tx,
+    user_id: i64,
+    award_id: &str,
+    actor_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO notifications (user_id, kind, award_id, actor_id, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user_id)
+        .bind(Kind::Award.as_str())
+        .bind(award_id)
+        .bind(actor_id)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub async fn notify(
@@ -81,7 +101,9 @@ pub async fn unread_count(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
 /// A notification as the page lists it.
 pub struct Notification {
     pub kind: String,
+    /// Who did it; empty when nobody did (an award made by a rule).
     pub actor: String,
+    /// The topic's title, or the badge's name for an award.
     pub topic_title: String,
     pub path: String,
     pub created: Stamp,
@@ -90,23 +112,48 @@ pub struct Notification {
 
 async fn recent(db: &Db, user_id: i64) -> Result<Vec<Notification>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT n.kind, n.created_at, n.read_at, a.username, t.id AS topic_id, t.slug, t.title, p.number \
-         FROM notifications n JOIN users a ON a.id = n.actor_id JOIN posts p ON p.id = n.post_id \
-         JOIN topics t ON t.id = p.topic_id WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT 100",
+        "SELECT n.kind, n.created_at, n.read_at, n.award_id, a.username, t.id AS topic_id, t.slug, \
+         t.title, p.number, b.name AS badge_name \
+         FROM notifications n LEFT JOIN users a ON a.id = n.actor_id \
+         LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN topics t ON t.id = p.topic_id \
+         LEFT JOIN awards w ON w.id = n.award_id LEFT JOIN badge_classes b ON b.id = w.badge_class_id \
+         WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT 100",
     )
     .bind(user_id)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
         .map(|row| {
-            let topic_id: i64 = row.try_get("topic_id")?;
-            let slug: String = row.try_get("slug")?;
-            let number: i64 = row.try_get("number")?;
+            let award_id: Option<String> = row.try_get("award_id")?;
+            let (topic_title, path) = match award_id {
+                Some(award) => (
+                    row.try_get::<Option<String>, _>("badge_name")?
+                        .unwrap_or_default(),
+                    format!("/credentials/{award}"),
+                ),
+                None => {
+                    let topic_id: Option<i64> = row.try_get("topic_id")?;
+                    let slug: Option<String> = row.try_get("slug")?;
+                    let number: Option<i64> = row.try_get("number")?;
+                    (
+                        row.try_get::<Option<String>, _>("title")?
+                            .unwrap_or_default(),
+                        format!(
+                            "/t/{}/{}#p{}",
+                            topic_id.unwrap_or_default(),
+                            slug.unwrap_or_default(),
+                            number.unwrap_or_default()
+                        ),
+                    )
+                }
+            };
             Ok(Notification {
                 kind: row.try_get("kind")?,
-                actor: row.try_get("username")?,
-                topic_title: row.try_get("title")?,
-                path: format!("/t/{topic_id}/{slug}#p{number}"),
+                actor: row
+                    .try_get::<Option<String>, _>("username")?
+                    .unwrap_or_default(),
+                topic_title,
+                path,
                 created: Stamp(row.try_get("created_at")?),
                 unread: row.try_get::<Option<i64>, _>("read_at")?.is_none(),
             })

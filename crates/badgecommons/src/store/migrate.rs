@@ -20,6 +20,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "topic revision",
         include_str!("migrations/sqlite/0002_topic_revision.sql"),
     ),
+    (
+        3,
+        "recognition",
+        include_str!("migrations/sqlite/0003_recognition.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -32,6 +37,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "topic revision",
         include_str!("migrations/postgres/0002_topic_revision.sql"),
+    ),
+    (
+        3,
+        "recognition",
+        include_str!("migrations/postgres/0003_recognition.sql"),
     ),
 ];
 

@@ -6,15 +6,20 @@
 //! the browser sends one, must name this site. It is a middleware rather than an extractor so that
 //! no form handler can forget it. The JSON API is exempt: it authenticates with bearer tokens, which
 //! a browser never attaches by itself.
+//!
+//! Forms come url-encoded or, when they upload a file, as `multipart/form-data`; the token is read
+//! from either, from a buffered copy of the body (within the route's body limit), so the handler
+//! still receives the whole body and there is one check for both.
 
-use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
-use super::{AppState, Failure, MAX_BODY_BYTES};
+use super::{body_limit, AppState, Failure};
 use crate::accounts::tokens::new_token;
 
 const COOKIE: &str = "bc_csrf";
@@ -89,7 +94,7 @@ async fn check_form(
         let same_host = origin
             .split_once("://")
             .is_some_and(|(_, rest)| rest == host);
-        if origin != state.settings.base_url && !same_host {
+        if origin != state.settings.public_url && !same_host {
             return Err(Failure::Forbidden(format!(
                 "Cross-site form submission from {origin} refused."
             )));
@@ -97,28 +102,54 @@ async fn check_form(
     }
     let cookie_token = cookie_token.ok_or_else(refused)?;
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, MAX_BODY_BYTES)
+    let bytes = to_bytes(body, body_limit(parts.uri.path()))
         .await
         .map_err(|_| Failure::BadRequest("The form is too large.".to_string()))?;
-    let is_urlencoded = parts.headers.get(header::CONTENT_TYPE).is_some_and(|v| {
-        v.as_bytes()
-            .starts_with(b"application/x-www-form-urlencoded")
-    });
-    if !is_urlencoded {
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.as_bytes().to_ascii_lowercase())
+        .unwrap_or_default();
+    let submitted = if content_type.starts_with(b"application/x-www-form-urlencoded") {
+        if let Some(problem) = form_text_problem(&bytes) {
+            return Err(Failure::BadRequest(problem.to_string()));
+        }
+        url::form_urlencoded::parse(&bytes)
+            .find(|(key, _)| key == FIELD)
+            .map(|(_, value)| value.into_owned())
+    } else if content_type.starts_with(b"multipart/form-data") {
+        multipart_token(&parts, bytes.clone()).await?
+    } else {
         return Err(Failure::UnsupportedMediaType(
-            "Forms must be sent as application/x-www-form-urlencoded.".to_string(),
+            "Forms must be sent as application/x-www-form-urlencoded or multipart/form-data."
+                .to_string(),
         ));
-    }
-    if let Some(problem) = form_text_problem(&bytes) {
-        return Err(Failure::BadRequest(problem.to_string()));
-    }
-    let submitted = url::form_urlencoded::parse(&bytes)
-        .find(|(key, _)| key == FIELD)
-        .map(|(_, value)| value.into_owned());
+    };
     if submitted.as_deref() != Some(cookie_token) {
         return Err(refused());
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The first `csrf_token` field of a multipart form, read from a copy of its body.
+async fn multipart_token(parts: &Parts, bytes: Bytes) -> Result<Option<String>, Failure> {
+    let unreadable =
+        |detail: String| Failure::BadRequest(format!("The form cannot be read: {detail}"));
+    let copy = Request::from_parts(parts.clone(), Body::from(bytes));
+    let mut form = Multipart::from_request(copy, &())
+        .await
+        .map_err(|e| unreadable(e.body_text()))?;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| unreadable(e.body_text()))?
+    {
+        if field.name() == Some(FIELD) {
+            let token = field.text().await.map_err(|e| unreadable(e.body_text()))?;
+            return Ok(Some(token));
+        }
+    }
+    Ok(None)
 }
 
 /// Why a url-encoded form is not text the app can store: every decoded field must be UTF-8

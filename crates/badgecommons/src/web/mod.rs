@@ -13,11 +13,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{middleware, Router};
 use tokio::net::TcpListener;
+use tower::{Layer, ServiceExt};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -28,10 +32,26 @@ pub use stamp::Stamp;
 pub use viewer::{Chrome, Viewer, SESSION_COOKIE};
 
 use crate::config::Settings;
+use crate::net::{FetchError, GuardedClient};
+use crate::recognition::issuer::{Issuer, IssuerError};
 use crate::store::Db;
 
 /// The largest request body accepted (forms and JSON): a long post fits many times over.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The largest body of the routes that take an uploaded image: the image
+/// (`recognition::MAX_IMAGE_BYTES`) and the form fields around it.
+pub const MAX_UPLOAD_BYTES: usize = crate::recognition::MAX_IMAGE_BYTES + 64 * 1024;
+
+/// The largest body accepted on `path`: uploads are allowed only where they are expected, so that
+/// every other route keeps the smaller limit.
+pub fn body_limit(path: &str) -> usize {
+    if crate::recognition::UPLOAD_PATHS.contains(&path) {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -41,21 +61,42 @@ pub struct AppState {
     pub limits: RateLimits,
     /// Topic pages as signed-out readers see them (see `forum::TopicPageCache`).
     pub topic_pages: Arc<crate::forum::TopicPageCache>,
+    /// The one outbound HTTP client, guarded by `settings.fetch` (see `net`).
+    pub fetcher: Arc<GuardedClient>,
+    /// The community's did:web identity and signing keys (see `recognition::issuer`).
+    pub issuer: Arc<Issuer>,
+}
+
+/// Why the application cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot build the outbound HTTP client: {0}")]
+    Fetcher(#[from] FetchError),
+    #[error("cannot set up the issuer's keys: {0}")]
+    Issuer(#[from] IssuerError),
 }
 
 impl AppState {
-    pub fn new(db: Db, settings: Settings) -> AppState {
-        AppState {
+    /// Fails when the outbound HTTP client cannot be built (its TLS setup) or the issuer's keys
+    /// cannot be read or made: both must stop the server at start-up rather than fail every
+    /// verification or award later.
+    pub fn new(db: Db, settings: Settings) -> Result<AppState, StartError> {
+        Ok(AppState {
             limits: RateLimits::new(&settings.limits),
             topic_pages: Arc::default(),
+            fetcher: Arc::new(GuardedClient::new(settings.fetch.clone())?),
+            issuer: Arc::new(Issuer::load_or_create(
+                &settings.data_dir,
+                &settings.public_url,
+            )?),
             settings: Arc::new(settings),
             db,
-        }
+        })
     }
 
     /// An absolute URL for a path on this site.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.settings.base_url, path)
+        format!("{}{}", self.settings.public_url, path)
     }
 }
 
@@ -72,18 +113,56 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::moderation::routes())
         .merge(crate::notifications::routes())
         .merge(crate::search::routes())
+        .merge(crate::recognition::routes())
         .merge(crate::api::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             csrf::protect_forms,
         ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(limit_body))
+        // `limit_body` bounds every body; axum's own 2 MB default for extractors would only
+        // cut uploads short of the limit chosen for their route.
+        .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(failure::present_failures))
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(metrics::record))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Applies [`body_limit`] to the request: a declared length over it is refused at once with a
+/// message saying the limit; a body without a declared length is cut off at the limit.
+async fn limit_body(request: Request, next: Next) -> Response {
+    let limit = body_limit(request.uri().path());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        let message = if limit == MAX_UPLOAD_BYTES {
+            format!(
+                "The upload is too large: a badge image may be at most {} MB.",
+                crate::recognition::MAX_IMAGE_BYTES / (1024 * 1024)
+            )
+        } else {
+            format!(
+                "The request is too large: at most {} KB is accepted.",
+                limit / 1024
+            )
+        };
+        return (StatusCode::PAYLOAD_TOO_LARGE, message).into_response();
+    }
+    let next = next.map_request(|request: Request<_>| request.map(Body::new));
+    match RequestBodyLimitLayer::new(limit)
+        .layer(next)
+        .oneshot(request)
+        .await
+    {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    }
 }
 
 async fn not_found() -> Failure {
@@ -102,7 +181,7 @@ async fn robots(axum::extract::State(state): axum::extract::State<AppState>) -> 
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         format!(
             "User-agent: *\nDisallow: /signin\nDisallow: /signup\nDisallow: /account\nDisallow: /mod\nDisallow: /admin\nDisallow: /search\nSitemap: {}/sitemap.xml\n",
-            state.settings.base_url
+            state.settings.public_url
         ),
     )
 }

@@ -1,5 +1,6 @@
-//! Rate limits on signing in, signing up and posting, so that password guessing and spam floods
-//! are slowed without bothering ordinary members. Limits are kept in memory per process (a
+//! Rate limits on signing in, signing up, posting and verifying badges, so that password guessing,
+//! spam floods and using the verifier to fetch from other sites in bulk are slowed without
+//! bothering ordinary members. Limits are kept in memory per process (a
 //! restart forgets them; several processes each count on their own), which is enough for their job.
 
 use std::net::IpAddr;
@@ -17,6 +18,7 @@ pub struct RateLimits {
     sign_in: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     sign_up: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     posting: Arc<DefaultKeyedRateLimiter<i64>>,
+    verify: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -41,6 +43,9 @@ impl RateLimits {
             posting: Arc::new(DefaultKeyedRateLimiter::keyed(Quota::per_minute(
                 at_least_one(settings.posts_per_minute),
             ))),
+            verify: Arc::new(DefaultKeyedRateLimiter::keyed(Quota::per_minute(
+                at_least_one(settings.verify_per_minute),
+            ))),
         }
     }
 
@@ -59,6 +64,13 @@ impl RateLimits {
     pub fn post(&self, member_id: i64) -> Result<(), Failure> {
         self.posting
             .check_key(&member_id)
+            .map_err(|_| Failure::TooManyRequests)
+    }
+
+    /// One badge verification, page or API alike: the limit is on what the server fetches.
+    pub fn verify(&self, client: IpAddr) -> Result<(), Failure> {
+        self.verify
+            .check_key(&client)
             .map_err(|_| Failure::TooManyRequests)
     }
 }

@@ -68,7 +68,7 @@ impl Viewer {
         Ok(Chrome {
             site_name: state.settings.site_name.clone(),
             title: title.into(),
-            canonical: format!("{}{}", state.settings.base_url, path),
+            canonical: format!("{}{}", state.settings.public_url, path),
             description: String::new(),
             feed: None,
             csrf: self.csrf.clone(),

@@ -104,7 +104,7 @@ pub fn test_settings(database_url: &str, data_dir: &std::path::Path) -> Settings
         listen: "127.0.0.1:0".parse().expect("addr"),
         data_dir: data_dir.to_path_buf(),
         database_url: database_url.to_string(),
-        base_url: String::new(),
+        public_url: String::new(),
         site_name: "Test Commons".to_string(),
         signup: SignupMode::Open,
         first_posts_need_approval: 0,
@@ -112,6 +112,7 @@ pub fn test_settings(database_url: &str, data_dir: &std::path::Path) -> Settings
             sign_in_per_minute: 1000,
             sign_up_per_hour: 1000,
             posts_per_minute: 1000,
+            verify_per_minute: 1000,
         },
         fetch: badgecommons::net::FetchPolicy::default(),
     }
@@ -133,10 +134,10 @@ impl TestApp {
             .expect("bind");
         let address = listener.local_addr().expect("addr");
         let mut settings = test_settings(&database_url, &data_dir);
-        settings.base_url = format!("http://{address}");
+        settings.public_url = format!("http://{address}");
         configure(&mut settings);
         let db = Db::open(&database_url).await.expect("open database");
-        let state = AppState::new(db.clone(), settings);
+        let state = AppState::new(db.clone(), settings).expect("app state");
         let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -325,6 +326,58 @@ impl Browser {
             .await
             .expect("POST")
     }
+
+    /// Submits a `multipart/form-data` form (one with file inputs) with the right CSRF token:
+    /// text `fields`, then `files` as (field name, file name, content type, bytes).
+    pub async fn submit_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[FilePart<'_>],
+    ) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut text: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        text.extend_from_slice(fields);
+        let (content_type, body) = multipart_body(&text, files);
+        self.client
+            .post(format!("{}{}", self.base, path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+}
+
+/// A file input of a multipart form: (field name, file name, content type, bytes).
+pub type FilePart<'a> = (&'a str, &'a str, &'a str, &'a [u8]);
+
+/// A `multipart/form-data` body and its content type (with the boundary), written by hand as a
+/// browser would: text fields, then files.
+pub fn multipart_body(fields: &[(&str, &str)], files: &[FilePart<'_>]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "----badgecommons-test-boundary-5c2f9e";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(value.as_bytes());
+        body.extend_from_slice(b"\r\n");
+    }
+    for (name, file_name, content_type, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; \
+                 filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 /// Where a redirect points.

@@ -1,0 +1,684 @@
+//! The issuer's and the awards' public URLs, and the forms and API that make and revoke awards.
+//!
+//! Content negotiation on `/issuer` and `/credentials/{id}` follows what the Open Badges tools
+//! ask for: `application/vc+ld+json` gets the OB 3.0 credential, `application/ld+json` and
+//! `application/json` the OB 2.0 documents older backpacks and validators fetch, anything else
+//! the HTML page. Each machine form also has its own URL (`.json`, `/ob2.json`, `.png`, `.svg`).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use openbadges::bake::{self, BadgeVersion};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::awards::{self, Award, AwardError, EvidenceLink, NewAward};
+use super::{badge_classes, documents, issuer_profile};
+use crate::web::{render, AppState, Chrome, Failure, Viewer};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/did.json", get(did_document))
+        .route("/did.json", get(did_document))
+        .route("/issuer", get(issuer_page))
+        .route("/issuer.json", get(issuer_ob2))
+        .route("/issuer/ob2.json", get(issuer_ob2))
+        .route("/issuer/ob3.json", get(issuer_ob3))
+        .route("/issuer/image", get(issuer_image))
+        .route("/admin/issuer", get(issuer_form).post(save_issuer))
+        .route("/credentials/{id}", get(credential))
+        .route("/credentials/{id}/ob2.json", get(credential_ob2))
+        .route("/credentials/{id}/revoke", post(revoke_form))
+        .route("/credentials/{id}/visibility", post(visibility_form))
+        .route("/credentials/status/{list}", get(status_list))
+        .route("/badges/{id}/awards", post(award_form))
+        .route("/api/v1/badges/{id}/awards", post(award_api))
+        .route("/api/v1/awards/{id}/revoke", post(revoke_api))
+}
+
+fn json_response(content_type: &'static str, value: &Value) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
+        ],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+/// What a request's `Accept` asks for, of the forms the credential and issuer URLs have.
+#[derive(PartialEq)]
+enum Wanted {
+    Ob3,
+    Ob2,
+    Html,
+}
+
+fn wanted(headers: &HeaderMap) -> Wanted {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    // The first of the types we serve that the client lists wins; browsers list text/html first.
+    let position = |needle: &str| accept.find(needle);
+    let candidates = [
+        (position("application/vc+ld+json"), Wanted::Ob3),
+        (position("application/vc"), Wanted::Ob3),
+        (position("application/ld+json"), Wanted::Ob2),
+        (position("application/json"), Wanted::Ob2),
+        (position("text/html"), Wanted::Html),
+    ];
+    candidates
+        .into_iter()
+        .filter_map(|(at, wanted)| at.map(|at| (at, wanted)))
+        .min_by_key(|(at, _)| *at)
+        .map_or(Wanted::Html, |(_, wanted)| wanted)
+}
+
+async fn did_document(State(state): State<AppState>) -> Response {
+    json_response("application/did+json", &state.issuer.did_document())
+}
+
+#[derive(Template)]
+#[template(path = "recognition/templates/issuer.html")]
+struct IssuerPage {
+    chrome: Chrome,
+    profile: issuer_profile::IssuerProfile,
+    profile_url: String,
+    did: String,
+    badges: Vec<badge_classes::BadgeClass>,
+}
+
+async fn issuer_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let profile = issuer_profile::get(&state).await?;
+    match wanted(&headers) {
+        Wanted::Ob2 => Ok(json_response(
+            "application/ld+json",
+            &documents::ob2_profile(&state, &profile),
+        )),
+        Wanted::Ob3 => Ok(json_response(
+            "application/ld+json",
+            &ob3_profile_document(&state, &profile),
+        )),
+        Wanted::Html => render(&IssuerPage {
+            chrome: viewer.chrome(&state, "Issuer", "/issuer").await?,
+            profile_url: profile.url_or(&state),
+            did: state.issuer.did.clone(),
+            badges: badge_classes::list(&state.db).await?,
+            profile,
+        }),
+    }
+}
+
+fn ob3_profile_document(state: &AppState, profile: &issuer_profile::IssuerProfile) -> Value {
+    let mut doc = documents::ob3_profile(state, profile);
+    doc["@context"] = json!([
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+    ]);
+    doc
+}
+
+async fn issuer_ob2(State(state): State<AppState>) -> Result<Response, Failure> {
+    let profile = issuer_profile::get(&state).await?;
+    Ok(json_response(
+        "application/ld+json",
+        &documents::ob2_profile(&state, &profile),
+    ))
+}
+
+async fn issuer_ob3(State(state): State<AppState>) -> Result<Response, Failure> {
+    let profile = issuer_profile::get(&state).await?;
+    Ok(json_response(
+        "application/ld+json",
+        &ob3_profile_document(&state, &profile),
+    ))
+}
+
+async fn issuer_image(State(state): State<AppState>) -> Result<Response, Failure> {
+    let (bytes, kind) = issuer_profile::image(&state.db)
+        .await?
+        .ok_or_else(|| Failure::NotFound("The issuer has no image.".into()))?;
+    Ok(super::images::serve(bytes, &kind))
+}
+
+#[derive(Template)]
+#[template(path = "recognition/templates/issuer_form.html")]
+struct IssuerForm {
+    chrome: Chrome,
+    profile: issuer_profile::IssuerProfile,
+    saved: bool,
+}
+
+async fn issuer_form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Failure> {
+    viewer.require_admin()?;
+    render(&IssuerForm {
+        chrome: viewer
+            .chrome(&state, "Issuer profile", "/admin/issuer")
+            .await?,
+        profile: issuer_profile::get(&state).await?,
+        saved: false,
+    })
+}
+
+#[derive(Deserialize)]
+struct IssuerFields {
+    name: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn save_issuer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(fields): Form<IssuerFields>,
+) -> Result<Response, Failure> {
+    viewer.require_admin()?;
+    let name = fields.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Failure::Invalid(
+            "The issuer needs a name of at most 200 characters.".into(),
+        ));
+    }
+    let url = fields.url.trim();
+    if !url.is_empty() && !badge_classes::is_http_url(url) {
+        return Err(Failure::Invalid(format!("{url:?} is not an http(s) URL.")));
+    }
+    let email = fields.email.trim();
+    let email = if email.is_empty() {
+        String::new()
+    } else {
+        awards::normalise_email(email)
+            .ok_or_else(|| Failure::Invalid(format!("{email:?} is not an email address.")))?
+    };
+    let mut profile = issuer_profile::get(&state).await?;
+    profile.name = name.to_owned();
+    profile.url = url.to_owned();
+    profile.email = email;
+    profile.description = fields.description.trim().to_owned();
+    issuer_profile::save(&state.db, &profile, None).await?;
+    render(&IssuerForm {
+        chrome: viewer
+            .chrome(&state, "Issuer profile", "/admin/issuer")
+            .await?,
+        profile,
+        saved: true,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "recognition/templates/credential.html")]
+struct CredentialPage {
+    chrome: Chrome,
+    award: Award,
+    class: badge_classes::BadgeClass,
+    issuer_name: String,
+    issued: String,
+    revoked: Option<String>,
+    credential_url: String,
+    can_revoke: bool,
+}
+
+/// `/credentials/{id}`, `{id}.json`, `{id}.png` and `{id}.svg`.
+async fn credential(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let (id, form) = match id.rsplit_once('.') {
+        Some((id, ext @ ("json" | "png" | "svg"))) => (id.to_owned(), Some(ext)),
+        _ => (id, None),
+    };
+    let award = find(&state, &id).await?;
+    let wanted = match form {
+        Some("json") => Wanted::Ob3,
+        Some(_) => Wanted::Html,
+        None => wanted(&headers),
+    };
+    match (form, wanted) {
+        (Some(ext @ ("png" | "svg")), _) => baked(&state, &award, ext).await,
+        (_, Wanted::Ob3) => Ok(json_response(
+            "application/vc+ld+json",
+            &serde_json::from_str(&award.credential).unwrap_or(Value::Null),
+        )),
+        (_, Wanted::Ob2) => Ok(json_response(
+            "application/ld+json",
+            &documents::ob2_assertion(&state, &award),
+        )),
+        (_, Wanted::Html) => {
+            let class = badge_classes::get(&state.db, award.badge_class_id)
+                .await?
+                .ok_or_else(|| Failure::NotFound("That badge class is gone.".into()))?;
+            render(&CredentialPage {
+                chrome: viewer
+                    .chrome(&state, &award.badge_name, &format!("/credentials/{id}"))
+                    .await?,
+                issuer_name: issuer_profile::get(&state).await?.name,
+                issued: documents::rfc3339(award.issued_at),
+                revoked: award.revoked_at.map(documents::rfc3339),
+                credential_url: documents::credential_url(&state, &award.id),
+                can_revoke: viewer.require_admin().is_ok() && award.revoked_at.is_none(),
+                class,
+                award,
+            })
+        }
+    }
+}
+
+async fn credential_ob2(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    let award = find(&state, &id).await?;
+    Ok(json_response(
+        "application/ld+json",
+        &documents::ob2_assertion(&state, &award),
+    ))
+}
+
+async fn find(state: &AppState, id: &str) -> Result<Award, Failure> {
+    awards::get(&state.db, id)
+        .await?
+        .ok_or_else(|| Failure::NotFound("There is no such credential.".into()))
+}
+
+/// The badge class's image with the OB 3.0 credential baked in.
+async fn baked(state: &AppState, award: &Award, ext: &str) -> Result<Response, Failure> {
+    let (image, kind) = badge_classes::image(&state.db, award.badge_class_id)
+        .await?
+        .ok_or_else(|| Failure::NotFound("That badge class has no image.".into()))?;
+    let image = match (ext, kind.as_str()) {
+        ("png", "image/png") | ("svg", "image/svg+xml") => image,
+        ("svg", _) => super::images::png_in_svg(&image).into_bytes(),
+        // An SVG badge has no PNG form without rasterising it; the default image carries the
+        // credential instead, so a PNG backpack still gets the badge.
+        _ => super::images::default_png(),
+    };
+    let baked = bake::bake(&image, BadgeVersion::V3, &award.credential)
+        .map_err(|e| Failure::Internal(format!("baking award {}: {e}", award.id)))?;
+    let content_type = if ext == "png" {
+        "image/png"
+    } else {
+        "image/svg+xml"
+    };
+    let filename = format!("attachment; filename=\"badge-{}.{ext}\"", award.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, filename),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'".to_owned(),
+            ),
+        ],
+        baked,
+    )
+        .into_response())
+}
+
+async fn status_list(
+    State(state): State<AppState>,
+    Path(list): Path<i64>,
+) -> Result<Response, Failure> {
+    if !awards::status_list_exists(&state.db, list).await? {
+        return Err(Failure::NotFound("There is no such status list.".into()));
+    }
+    let revoked = awards::revoked_indices(&state.db, list).await?;
+    let unsigned = documents::status_list_credential(&state, list, &revoked, crate::store::now());
+    let (key, method) = state.issuer.signing_key();
+    let signed = openbadges::proof::data_integrity::sign(
+        &unsigned,
+        key,
+        method,
+        &documents::rfc3339(crate::store::now()),
+    )
+    .map_err(|e| Failure::Internal(format!("signing status list {list}: {e}")))?;
+    let mut response = json_response("application/vc+ld+json", &signed);
+    // Revocations must show within one request: never cached.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct AwardFields {
+    #[serde(default)]
+    recipient: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    narrative: String,
+    /// One link per line.
+    #[serde(default)]
+    evidence: String,
+}
+
+async fn award_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(badge_class_id): Path<i64>,
+    Form(fields): Form<AwardFields>,
+) -> Result<Response, Failure> {
+    let giver = viewer.require_member()?;
+    let evidence = fields
+        .evidence
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|url| EvidenceLink {
+            url: url.to_owned(),
+            name: String::new(),
+        })
+        .collect();
+    let who = Who::from_field(fields.recipient.trim());
+    let new = if giver.is_staff() {
+        recipient(&state, who, &fields.name).await?
+    } else {
+        peer_recipient(&state, badge_class_id, giver, who, &fields.narrative).await?
+    };
+    let award = awards::award(
+        &state,
+        NewAward {
+            badge_class_id,
+            narrative: fields.narrative,
+            evidence,
+            awarded_by: Some(giver.id),
+            ..new
+        },
+    )
+    .await
+    .map_err(award_failure)?;
+    Ok(Redirect::to(&format!("/credentials/{}", award.id)).into_response())
+}
+
+/// Open recognition: a member gives a peer-awardable badge to another member, with a
+/// statement that becomes the credential's evidence.
+async fn peer_recipient(
+    state: &AppState,
+    badge_class_id: i64,
+    giver: &crate::accounts::model::Member,
+    who: Who<'_>,
+    statement: &str,
+) -> Result<NewAward, Failure> {
+    let class = badge_classes::get(&state.db, badge_class_id)
+        .await?
+        .ok_or_else(|| Failure::not_found("badge"))?;
+    if !class.peer_awardable {
+        return Err(Failure::Forbidden(
+            "Only moderators and admins award this badge.".into(),
+        ));
+    }
+    let Who::Username(username) = who else {
+        return Err(Failure::Invalid(
+            "Members award badges to other members, by username.".into(),
+        ));
+    };
+    if username.eq_ignore_ascii_case(&giver.username) {
+        return Err(Failure::Invalid(
+            "A badge is recognition from others: you cannot award it to yourself.".into(),
+        ));
+    }
+    if statement.trim().is_empty() {
+        return Err(Failure::Invalid(
+            "Say why you award it: your statement is the badge's evidence.".into(),
+        ));
+    }
+    recipient(state, who, "").await
+}
+
+/// Who receives an award: a member by username, or anyone by email address.
+enum Who<'a> {
+    Username(&'a str),
+    Email(&'a str),
+}
+
+impl<'a> Who<'a> {
+    /// A form's single field: an address when it has an `@`.
+    fn from_field(text: &'a str) -> Who<'a> {
+        if text.contains('@') {
+            Who::Email(text)
+        } else {
+            Who::Username(text)
+        }
+    }
+}
+
+/// The recipient part of an award (a member's own address makes the award theirs).
+async fn recipient(state: &AppState, who: Who<'_>, name: &str) -> Result<NewAward, Failure> {
+    let (text, member) = match who {
+        Who::Username(username) => {
+            let username = username.trim();
+            if username.is_empty() {
+                return Err(Failure::Invalid(
+                    "Say who receives the badge: a member's username or an email address.".into(),
+                ));
+            }
+            let member = awards::find_member(&state.db, username)
+                .await?
+                .ok_or_else(|| {
+                    Failure::Invalid(format!("There is no member called {username:?}."))
+                })?;
+            (username, Some(member))
+        }
+        Who::Email(email) => {
+            let email = email.trim();
+            let normalised = awards::normalise_email(email)
+                .ok_or_else(|| Failure::Invalid(format!("{email:?} is not an email address.")))?;
+            (email, awards::find_member(&state.db, &normalised).await?)
+        }
+    };
+    Ok(match member {
+        Some(member) => NewAward {
+            recipient_user_id: Some(member.id),
+            recipient_email: member.email.clone(),
+            recipient_name: if name.trim().is_empty() {
+                member.username.clone()
+            } else {
+                name.to_owned()
+            },
+            ..NewAward::default()
+        },
+        None => NewAward {
+            recipient_email: text.to_owned(),
+            recipient_name: name.to_owned(),
+            ..NewAward::default()
+        },
+    })
+}
+
+fn award_failure(e: AwardError) -> Failure {
+    match e {
+        AwardError::NoSuchBadge(_) => Failure::NotFound(e.to_string()),
+        AwardError::InvalidEmail(_) | AwardError::InvalidEvidence(_) => {
+            Failure::Invalid(e.to_string())
+        }
+        AwardError::Signing(_) => Failure::Internal(e.to_string()),
+        AwardError::Database(e) => e.into(),
+    }
+}
+
+#[derive(Deserialize)]
+struct RevokeFields {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn revoke_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(fields): Form<RevokeFields>,
+) -> Result<Response, Failure> {
+    let admin = viewer.require_admin()?;
+    revoke(&state, &id, &fields.reason, admin.id).await?;
+    Ok(Redirect::to(&format!("/credentials/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct VisibilityFields {
+    show: String,
+}
+
+/// A recipient shows or hides one of their badges on their profile.
+async fn visibility_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(fields): Form<VisibilityFields>,
+) -> Result<Response, Failure> {
+    let member = viewer.require_member()?;
+    let hidden = match fields.show.as_str() {
+        "yes" => false,
+        "no" => true,
+        other => {
+            return Err(Failure::BadRequest(format!(
+                "show must be yes or no, not {other:?}."
+            )))
+        }
+    };
+    if !awards::set_hidden(&state.db, &id, member.id, hidden).await? {
+        return Err(Failure::Forbidden(
+            "Only the badge's recipient decides whether it shows on their profile.".into(),
+        ));
+    }
+    Ok(Redirect::to(&format!("/u/{}", member.username)).into_response())
+}
+
+async fn revoke(state: &AppState, id: &str, reason: &str, by: i64) -> Result<(), Failure> {
+    if reason.trim().is_empty() {
+        return Err(Failure::Invalid(
+            "Give a reason: the revocation is published with it.".into(),
+        ));
+    }
+    if !awards::revoke(&state.db, id, reason, by).await? {
+        return Err(Failure::NotFound("There is no such credential.".into()));
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/badges/{id}/awards` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AwardRequest {
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    narrative: String,
+    #[serde(default)]
+    evidence: EvidenceInput,
+}
+
+/// Evidence as one URL, a list of URLs, or a list of `{url, name}`.
+#[derive(Deserialize, Default)]
+#[serde(untagged)]
+enum EvidenceInput {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<EvidenceItem>),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EvidenceItem {
+    Url(String),
+    Link {
+        url: String,
+        #[serde(default)]
+        name: String,
+    },
+}
+
+impl EvidenceInput {
+    fn links(self) -> Vec<EvidenceLink> {
+        match self {
+            EvidenceInput::None => Vec::new(),
+            EvidenceInput::One(url) => vec![EvidenceLink {
+                url,
+                name: String::new(),
+            }],
+            EvidenceInput::Many(items) => items
+                .into_iter()
+                .map(|item| match item {
+                    EvidenceItem::Url(url) => EvidenceLink {
+                        url,
+                        name: String::new(),
+                    },
+                    EvidenceItem::Link { url, name } => EvidenceLink { url, name },
+                })
+                .collect(),
+        }
+    }
+}
+
+async fn award_api(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(badge_class_id): Path<i64>,
+    Json(body): Json<AwardRequest>,
+) -> Result<Response, Failure> {
+    let staff = viewer.require_staff()?;
+    let who = match (body.username.as_deref(), body.email.as_deref()) {
+        (Some(username), None) => Who::Username(username),
+        (None, Some(email)) => Who::Email(email),
+        _ => {
+            return Err(Failure::BadRequest(
+                "Give exactly one of \"username\" and \"email\".".into(),
+            ))
+        }
+    };
+    let new = recipient(&state, who, &body.name).await?;
+    let award = awards::award(
+        &state,
+        NewAward {
+            badge_class_id,
+            narrative: body.narrative,
+            evidence: body.evidence.links(),
+            awarded_by: Some(staff.id),
+            ..new
+        },
+    )
+    .await
+    .map_err(award_failure)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": award.id,
+            "url": documents::credential_url(&state, &award.id),
+        })),
+    )
+        .into_response())
+}
+
+async fn revoke_api(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Json(fields): Json<RevokeFields>,
+) -> Result<Response, Failure> {
+    let admin = viewer.require_admin()?;
+    revoke(&state, &id, &fields.reason, admin.id).await?;
+    Ok(Json(json!({"id": id, "revoked": true})).into_response())
+}
