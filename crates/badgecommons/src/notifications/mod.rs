@@ -32,7 +32,7 @@ impl Kind {
 
 /// Tells a member they received a badge, inside the transaction that makes the award.
 pub async fn notify_award(
-    tx: &mut Tx,
+    tx: &mut sqlx::AnyConnection,
     user_id: i64,
     award_id: &str,
     actor_id: Option<i64>,
@@ -43,7 +43,7 @@ pub async fn notify_award(
         .bind(award_id)
         .bind(actor_id)
         .bind(now())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }

@@ -14,7 +14,7 @@ use sqlx::Row;
 use super::badge_classes::{self, BadgeClass};
 use super::documents;
 use super::issuer_profile::{self, IssuerProfile};
-use crate::store::{is_unique_violation, now, Db, Row as AnyRow};
+use crate::store::{is_unique_violation, now, Db, Row as AnyRow, Tx};
 use crate::web::AppState;
 
 /// A link offered as evidence (a forum post, a project page...).
@@ -42,6 +42,7 @@ pub struct Award {
     /// The signed OB 3.0 credential, exactly as served.
     pub credential: String,
     pub awarded_by: Option<i64>,
+    pub rule_id: Option<i64>,
     pub issued_at: i64,
     pub revoked_at: Option<i64>,
     pub revocation_reason: String,
@@ -59,6 +60,8 @@ pub struct NewAward {
     pub narrative: String,
     pub evidence: Vec<EvidenceLink>,
     pub awarded_by: Option<i64>,
+    /// The award rule that made it, for automatic awards.
+    pub rule_id: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +83,22 @@ const INDEX_RETRIES: usize = 8;
 
 /// Makes an award: checks the input, signs the credential, stores it. Returns the stored award.
 pub async fn award(state: &AppState, new: NewAward) -> Result<Award, AwardError> {
+    let prepared = prepare(state, new).await?;
+    let mut tx = state.db.begin().await?;
+    let award = store(state, &mut tx, prepared).await?;
+    tx.commit().await?;
+    Ok(award)
+}
+
+/// An award checked and looked up, ready to be signed and stored.
+pub struct Prepared {
+    award: Award,
+    class: BadgeClass,
+    profile: IssuerProfile,
+}
+
+/// Checks an award's input and reads what signing it needs; writes nothing.
+pub async fn prepare(state: &AppState, new: NewAward) -> Result<Prepared, AwardError> {
     let email = normalise_email(&new.recipient_email)
         .ok_or_else(|| AwardError::InvalidEmail(new.recipient_email.clone()))?;
     for link in &new.evidence {
@@ -95,7 +114,7 @@ pub async fn award(state: &AppState, new: NewAward) -> Result<Award, AwardError>
         Some(user) => username_of(&state.db, user).await?,
         None => None,
     };
-    let mut award = Award {
+    let award = Award {
         id: new_id(),
         badge_class_id: class.id,
         badge_name: class.name.clone(),
@@ -109,30 +128,50 @@ pub async fn award(state: &AppState, new: NewAward) -> Result<Award, AwardError>
         status_index: 0,
         credential: String::new(),
         awarded_by: new.awarded_by,
+        rule_id: new.rule_id,
         issued_at: now(),
         revoked_at: None,
         revocation_reason: String::new(),
         hidden_at: None,
     };
+    Ok(Prepared {
+        award,
+        class,
+        profile,
+    })
+}
+
+/// Signs and stores a prepared award inside `tx` (status index, credential, row, notification),
+/// so that callers can keep their own records of it in the same transaction (bulk awards,
+/// rules). Another process taking the same status index makes this retry within a savepoint.
+pub async fn store(state: &AppState, tx: &mut Tx, prepared: Prepared) -> Result<Award, AwardError> {
+    let Prepared {
+        mut award,
+        class,
+        profile,
+    } = prepared;
     for _ in 0..INDEX_RETRIES {
-        let mut tx = state.db.begin().await?;
+        let mut attempt = sqlx::Connection::begin(&mut **tx).await?;
         let row = sqlx::query("SELECT COALESCE(MAX(status_index), -1) + 1 AS next FROM awards")
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *attempt)
             .await?;
         award.status_index = row.try_get("next")?;
         award.credential = signed_credential(state, &award, &class, &profile)?;
-        let mut inserted = insert(&mut tx, &award).await;
+        let mut inserted = insert(&mut attempt, &award).await;
         if let (Ok(()), Some(user)) = (&inserted, award.recipient_user_id) {
             inserted =
-                crate::notifications::notify_award(&mut tx, user, &award.id, award.awarded_by)
+                crate::notifications::notify_award(&mut attempt, user, &award.id, award.awarded_by)
                     .await;
         }
         match inserted {
             Ok(()) => {
-                tx.commit().await?;
+                attempt.commit().await?;
                 return Ok(award);
             }
-            Err(e) if is_unique_violation(&e) => continue,
+            Err(e) if is_unique_violation(&e) => {
+                attempt.rollback().await?;
+                continue;
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -160,12 +199,13 @@ fn signed_credential(
     serde_json::to_string(&signed).map_err(|e| AwardError::Signing(e.to_string()))
 }
 
-async fn insert(tx: &mut crate::store::Tx, award: &Award) -> Result<(), sqlx::Error> {
+async fn insert(tx: &mut sqlx::AnyConnection, award: &Award) -> Result<(), sqlx::Error> {
     let evidence = serde_json::to_string(&award.evidence).unwrap_or_else(|_| "[]".into());
     sqlx::query(
         "INSERT INTO awards (id, badge_class_id, recipient_user_id, recipient_email, recipient_name,
-             recipient_salt, narrative, evidence, status_index, credential, awarded_by, issued_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             recipient_salt, narrative, evidence, status_index, credential, awarded_by, rule_id,
+             issued_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&award.id)
     .bind(award.badge_class_id)
@@ -178,15 +218,16 @@ async fn insert(tx: &mut crate::store::Tx, award: &Award) -> Result<(), sqlx::Er
     .bind(award.status_index)
     .bind(&award.credential)
     .bind(award.awarded_by)
+    .bind(award.rule_id)
     .bind(award.issued_at)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 const SELECT: &str = "SELECT a.id, a.badge_class_id, b.name AS badge_name, a.recipient_user_id,
         u.username AS recipient_username, a.recipient_email, a.recipient_name, a.recipient_salt,
-        a.narrative, a.evidence, a.status_index, a.credential, a.awarded_by, a.issued_at,
+        a.narrative, a.evidence, a.status_index, a.credential, a.awarded_by, a.rule_id, a.issued_at,
         a.revoked_at, a.revocation_reason, a.hidden_at
     FROM awards a JOIN badge_classes b ON b.id = a.badge_class_id
     LEFT JOIN users u ON u.id = a.recipient_user_id";
@@ -207,6 +248,7 @@ fn from_row(row: &AnyRow) -> Result<Award, sqlx::Error> {
         status_index: row.try_get("status_index")?,
         credential: row.try_get("credential")?,
         awarded_by: row.try_get("awarded_by")?,
+        rule_id: row.try_get("rule_id")?,
         issued_at: row.try_get("issued_at")?,
         revoked_at: row.try_get("revoked_at")?,
         revocation_reason: row.try_get("revocation_reason")?,
