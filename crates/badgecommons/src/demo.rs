@@ -129,6 +129,7 @@ pub async fn seed(state: &AppState) -> Result<bool, Failure> {
             password_hash: &hash,
             role: *role,
             approved: true,
+            email_confirmed: true,
         };
         let id = accounts::create_user(&state.db, user)
             .await

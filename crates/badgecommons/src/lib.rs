@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod backpack;
 pub mod config;
 pub mod demo;
 pub mod forum;
@@ -45,6 +46,12 @@ pub async fn run_server(settings: Settings, demo: bool) -> anyhow::Result<()> {
         );
     }
     let state = web::AppState::new(db, settings)?;
+    // Bulk award jobs cut short by a stop or a crash go on where they were.
+    match recognition::bulk_awards::resume_bulk_jobs(&state).await {
+        Ok(0) => {}
+        Ok(resumed) => tracing::info!(resumed, "resuming bulk award jobs"),
+        Err(e) => tracing::warn!(error = %e, "cannot resume bulk award jobs"),
+    }
     if demo
         && demo::seed(&state)
             .await
@@ -55,7 +62,14 @@ pub async fn run_server(settings: Settings, demo: bool) -> anyhow::Result<()> {
             demo::DEMO_PASSWORD
         );
     }
-    web::serve(listener, state).await?;
+    // Award rules that time alone fulfils (member for N days) are checked hourly.
+    let periodic = recognition::rules::spawn_periodic(state.clone());
+    // Revocations and expiries of imported badges show within a day.
+    let reverify = backpack::spawn_daily_reverification(state.clone());
+    let served = web::serve(listener, state).await;
+    reverify.abort();
+    periodic.abort();
+    served?;
     Ok(())
 }
 

@@ -357,6 +357,7 @@ async fn admin(settings: &Settings, command: AdminCommand) -> anyhow::Result<()>
                     password_hash: &hash,
                     role,
                     approved: true,
+                    email_confirmed: true,
                 },
             )
             .await?;

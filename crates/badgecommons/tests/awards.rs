@@ -29,6 +29,13 @@ async fn verify_credential(bytes: &[u8], recipient: Option<&str>) -> verify::Rep
     verify::verify_bytes(bytes, &options, &loopback_fetcher()).await
 }
 
+fn options_for(recipient: &str) -> Options {
+    Options {
+        recipient: Some(recipient.to_owned()),
+        ..Options::default()
+    }
+}
+
 fn failing(report: &verify::Report) -> Vec<String> {
     report
         .checks
@@ -111,7 +118,10 @@ both_backends! {
         assert!(report.valid, "{:#?}", failing(&report));
         assert_eq!(report.summary.achievement_name.as_deref(), Some("Welcomer"));
 
-        // Content negotiation: ld+json gets the OB 2.0 assertion, browsers the page.
+        // Content negotiation: ld+json is sent to the OB 2.0 assertion (whose id is its own
+        // URL), browsers get the page; the negotiated URL verifies too.
+        let report = verify::verify_url(&app.url(&format!("/credentials/{id}")), &options_for("guest@example.org"), &loopback_fetcher()).await;
+        assert!(report.valid, "{:#?}", failing(&report));
         let client = reqwest::Client::new();
         let negotiated: Value = client
             .get(app.url(&format!("/credentials/{id}")))

@@ -290,6 +290,14 @@ struct Fixture {
     badge: i64,
     /// An award of it (a UUID), for the revocation call.
     award: String,
+    /// A bulk award job of the badge class, for the progress call.
+    bulk: i64,
+    /// alice's first post, which the admin may thank (not their own).
+    thanked_post: i64,
+    /// An award rule, for the disable call.
+    rule: i64,
+    /// A badge the admin imported into their backpack, for the delete call.
+    backpack: i64,
     username: &'static str,
 }
 
@@ -338,6 +346,36 @@ async fn fixture(app: &TestApp) -> (Fixture, Api) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{award}");
     let award = award["id"].as_str().expect("award id").to_owned();
+    let (status, bulk) = admin
+        .post_raw(
+            &format!("/api/v1/badges/{badge}/awards/bulk"),
+            "text/csv",
+            b"email,name\nbulk@example.org,Bulk\n".to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{bulk}");
+    let bulk = bulk["id"].as_i64().expect("bulk job id");
+    let (status, detail) = alice.get(&format!("/api/v1/topics/{topic}")).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    let thanked_post = detail["posts"][0]["id"].as_i64().expect("first post id");
+    let (status, rule) = admin
+        .post(
+            "/api/v1/rules",
+            // A rule nobody meets yet, so that its back-fill awards nothing while the calls run.
+            serde_json::json!({"badge_class_id": badge, "kind": "member_days", "threshold": 36500}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    let rule = rule["id"].as_i64().expect("rule id");
+    // Not a real credential: it is stored all the same, marked not valid.
+    let (status, imported) = admin
+        .post(
+            "/api/v1/backpack",
+            serde_json::json!({"credential": "eyJhbGciOiJFZERTQSJ9.e30.c2ln"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{imported}");
+    let backpack = imported["id"].as_i64().expect("backpack badge id");
     (
         Fixture {
             topic,
@@ -346,6 +384,10 @@ async fn fixture(app: &TestApp) -> (Fixture, Api) {
             flag,
             badge,
             award,
+            bulk,
+            thanked_post,
+            rule,
+            backpack,
             username: "carol",
         },
         admin,
@@ -364,6 +406,14 @@ fn concrete_paths(doc: &Value, path: &str, operation: &Value, f: &Fixture) -> Ve
         f.badge.to_string()
     } else if path.starts_with("/api/v1/awards/") {
         f.award.clone()
+    } else if path.starts_with("/api/v1/bulk-awards/") {
+        f.bulk.to_string()
+    } else if path.starts_with("/api/v1/backpack/") {
+        f.backpack.to_string()
+    } else if path.starts_with("/api/v1/rules/") {
+        f.rule.to_string()
+    } else if path.ends_with("/thanks") {
+        f.thanked_post.to_string()
     } else {
         f.post.to_string()
     };
@@ -412,12 +462,19 @@ async fn call(
         request = request.bearer_auth(token);
     }
     if let Some(body) = operation["requestBody"].get("content") {
-        let example = body["application/json"]["example"].clone();
-        assert!(
-            !example.is_null(),
-            "{method} {url_path}: no request example"
-        );
-        request = request.json(&example);
+        // A CSV upload documents a `text/csv` example (a string) instead of a JSON one.
+        if let Some(csv) = body["text/csv"]["example"].as_str() {
+            request = request
+                .header("content-type", "text/csv")
+                .body(csv.to_owned());
+        } else {
+            let example = body["application/json"]["example"].clone();
+            assert!(
+                !example.is_null(),
+                "{method} {url_path}: no request example"
+            );
+            request = request.json(&example);
+        }
     }
     let response = request.send().await.expect("request");
     let status = response.status();
@@ -506,7 +563,7 @@ both_backends! {
         );
 
         // Unknown objects: the route still exists and says so in JSON.
-        let unknown = Fixture { topic: 999_999, post: 999_999, token: 999_999, flag: 999_999, badge: 999_999, award: "no-such-award".to_owned(), username: "nobody-here" };
+        let unknown = Fixture { topic: 999_999, post: 999_999, token: 999_999, flag: 999_999, badge: 999_999, award: "no-such-award".to_owned(), bulk: 999_999, thanked_post: 999_999, rule: 999_999, backpack: 999_999, username: "nobody-here" };
         for (path, method, operation) in &ops {
             if !path.contains('{') {
                 continue;

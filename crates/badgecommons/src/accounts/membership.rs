@@ -64,6 +64,7 @@ pub async fn register(
         password_hash: &hash,
         role: Role::Member,
         approved: mode != SignupMode::Approval,
+        email_confirmed: false,
     };
     let mut tx = state.db.begin().await?;
     let user_id = match store::insert_user(&mut tx, &user).await {
@@ -81,6 +82,7 @@ pub async fn register(
             ));
         }
     }
+    super::email_confirmation::issue(&mut tx, state, user_id, email).await?;
     tx.commit().await?;
     Ok(user_id)
 }

@@ -3,6 +3,7 @@
 //! profile page `/u/{username}` marked up as an h-card.
 
 mod api;
+pub mod email_confirmation;
 pub mod membership;
 pub mod model;
 pub mod password;
@@ -15,5 +16,7 @@ use axum::Router;
 use crate::web::AppState;
 
 pub fn routes() -> Router<AppState> {
-    routes::routes().merge(api::routes())
+    routes::routes()
+        .merge(api::routes())
+        .merge(email_confirmation::routes())
 }

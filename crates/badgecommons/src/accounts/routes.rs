@@ -209,6 +209,8 @@ struct AccountPage {
     new_token: Option<String>,
     notice: Option<String>,
     problem: Option<String>,
+    email: String,
+    email_confirmed: bool,
 }
 
 impl AccountPage {
@@ -235,11 +237,25 @@ async fn account_view(
         new_token,
         notice,
         problem,
+        email: store::email_of(&state.db, member.id).await?,
+        email_confirmed: super::email_confirmation::is_confirmed(&state.db, member.id).await?,
     })
 }
 
-async fn account_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, Failure> {
-    render(&account_view(&state, &viewer, None, None, None).await?)
+#[derive(Deserialize)]
+struct AccountQuery {
+    #[serde(default)]
+    confirmation: String,
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(query): axum::extract::Query<AccountQuery>,
+) -> Result<Response, Failure> {
+    let notice = (query.confirmation == "sent")
+        .then(|| "A new confirmation link is on its way to your address.".to_string());
+    render(&account_view(&state, &viewer, None, notice, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -338,6 +354,9 @@ struct ProfilePage {
     profile_url: String,
     /// The badges the member was awarded (hidden and revoked ones only for the member).
     badges: Vec<crate::recognition::awards::Award>,
+    /// Badges imported into the member's backpack: shown ones, or all of them for the member,
+    /// each with its verification status.
+    imported: Vec<crate::backpack::BadgeView>,
     own: bool,
 }
 
@@ -356,6 +375,7 @@ async fn profile_page(
         .into_iter()
         .filter(|award| own || award.revoked_at.is_none())
         .collect();
+    let imported = crate::backpack::profile_badges(&state, profile.id, own).await?;
     let path = format!("/u/{}", profile.username);
     let chrome = viewer
         .chrome(&state, profile.username.clone(), &path)
@@ -368,6 +388,7 @@ async fn profile_page(
         profile,
         posts,
         badges,
+        imported,
         own,
     })
 }

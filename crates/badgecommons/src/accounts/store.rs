@@ -28,6 +28,9 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub role: Role,
     pub approved: bool,
+    /// Whoever creates the account vouches for the address (an admin at the command line);
+    /// sign-ups confirm theirs by a link (`accounts::email_confirmation`).
+    pub email_confirmed: bool,
 }
 
 /// Why an account could not be created.
@@ -53,8 +56,8 @@ pub async fn insert_user(
 ) -> Result<i64, CreateUserError> {
     let now = now();
     let result = sqlx::query(
-        "INSERT INTO users (username, username_key, email, email_key, password_hash, role, created_at, approved_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO users (username, username_key, email, email_key, password_hash, role, created_at, approved_at, email_confirmed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(user.username)
     .bind(user.username.to_lowercase())
@@ -64,6 +67,7 @@ pub async fn insert_user(
     .bind(user.role.as_str())
     .bind(now)
     .bind(user.approved.then_some(now))
+    .bind(user.email_confirmed.then_some(now))
     .fetch_one(&mut **tx)
     .await;
     match result {
@@ -367,4 +371,13 @@ pub async fn spend_invite(
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A member's email address.
+pub async fn email_of(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
+    sqlx::query("SELECT email FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("email")
 }

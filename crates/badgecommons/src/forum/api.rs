@@ -164,6 +164,8 @@ struct PostItem {
     deleted: bool,
     hidden: bool,
     awaiting_approval: bool,
+    /// How many members thanked it.
+    thanks: i64,
 }
 
 fn visible_topic(topic: Option<Topic>, viewer: Option<&Member>) -> Result<Topic, Failure> {
@@ -187,6 +189,7 @@ fn post_item(post: Post, viewer: Option<&Member>) -> PostItem {
         deleted: post.deleted,
         hidden: post.hidden,
         awaiting_approval: post.awaiting_approval,
+        thanks: post.thanks,
     }
 }
 

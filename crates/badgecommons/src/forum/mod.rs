@@ -10,6 +10,7 @@ mod page_cache;
 pub mod posting;
 mod routes;
 pub mod store;
+pub mod thanks;
 
 pub use model::{topic_path, Category, Post, PostSummary, Topic};
 pub use page_cache::TopicPageCache;
@@ -20,7 +21,10 @@ use crate::store::Db;
 use crate::web::AppState;
 
 pub fn routes() -> Router<AppState> {
-    routes::routes().merge(feeds::routes()).merge(api::routes())
+    routes::routes()
+        .merge(feeds::routes())
+        .merge(api::routes())
+        .merge(thanks::routes())
 }
 
 /// A member's newest public posts, for their profile.

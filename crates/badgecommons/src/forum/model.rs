@@ -91,6 +91,8 @@ pub struct Post {
     pub deleted: bool,
     pub hidden: bool,
     pub awaiting_approval: bool,
+    /// How many members thanked it.
+    pub thanks: i64,
     /// The viewer has not seen it before this visit.
     pub unread: bool,
 }

@@ -138,6 +138,8 @@ pub async fn start_topic(
     search::index_post(&mut tx, state.db.backend(), post_id, title, body).await?;
     notifications::notify_mentions(&mut tx, &rendered.mentions, post_id, member.id).await?;
     tx.commit().await?;
+    // Only now that the post is stored: award rules count it, and never fail it.
+    crate::recognition::rules::after_post(state, member.id, None).await;
     Ok(Posted {
         topic_id,
         post_id,
@@ -184,6 +186,9 @@ pub async fn reply(
         notifications::notify(&mut tx, topic.author_id, Kind::Reply, post_id, member.id).await?;
     }
     tx.commit().await?;
+    // Only now that the reply is stored: award rules count it (for its author, and for the
+    // topic's author whose topic gained a reply), and never fail it.
+    crate::recognition::rules::after_post(state, member.id, Some(topic.author_id)).await;
     Ok(Posted {
         topic_id: topic.id,
         post_id,

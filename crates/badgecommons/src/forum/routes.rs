@@ -155,6 +155,10 @@ struct PostView {
     can_delete: bool,
     can_restore: bool,
     can_moderate: bool,
+    /// The viewer may thank it (someone else's public post).
+    can_thank: bool,
+    /// The viewer has thanked it.
+    thanked: bool,
 }
 
 impl PostView {
@@ -169,6 +173,8 @@ impl PostView {
             can_delete: !post.deleted && (staff || own),
             can_restore: post.deleted && staff,
             can_moderate: staff,
+            can_thank: viewer.is_some() && !own && post.is_public(),
+            thanked: false,
             post,
         }
     }
@@ -214,9 +220,17 @@ async fn topic_page(
         .filter(|p| p.is_public())
         .map(|p| p.body_markdown.clone())
         .unwrap_or_default();
+    let thanked = match member {
+        Some(m) => super::thanks::thanked_in_topic(&state.db, topic.id, m.id).await?,
+        None => Default::default(),
+    };
     let posts = posts
         .into_iter()
-        .map(|p| PostView::new(p, member, topic.locked))
+        .map(|p| {
+            let mut view = PostView::new(p, member, topic.locked);
+            view.thanked = thanked.contains(&view.post.id);
+            view
+        })
         .collect();
     let path = topic.path();
     let chrome = viewer

@@ -171,7 +171,8 @@ pub async fn topic(db: &Db, id: i64) -> Result<Option<Topic>, sqlx::Error> {
 
 const POST_COLUMNS: &str =
     "p.id, p.number, p.user_id, u.username, p.body_markdown, p.body_html, p.created_at, \
-     p.edited_at, p.deleted_at, p.hidden_at, p.awaiting_approval_at";
+     p.edited_at, p.deleted_at, p.hidden_at, p.awaiting_approval_at, \
+     (SELECT COUNT(*) FROM post_thanks pt WHERE pt.post_id = p.id) AS thanks";
 
 fn post_from_row(row: &AnyRow, last_read: i64) -> Result<Post, sqlx::Error> {
     let number: i64 = row.try_get("number")?;
@@ -189,6 +190,7 @@ fn post_from_row(row: &AnyRow, last_read: i64) -> Result<Post, sqlx::Error> {
         awaiting_approval: row
             .try_get::<Option<i64>, _>("awaiting_approval_at")?
             .is_some(),
+        thanks: row.try_get("thanks")?,
         unread: number > last_read,
     })
 }

@@ -78,6 +78,16 @@ pub async fn approve_post(
     )
     .await?;
     tx.commit().await?;
+    // An approved post now counts for the award rules, as a post that needed no approval did;
+    // the approval is made, so nothing here may fail it.
+    if let Ok(Some((topic_id, post))) = crate::forum::store::post(&state.db, post_id).await {
+        let topic_author = crate::forum::store::topic(&state.db, topic_id)
+            .await
+            .ok()
+            .flatten()
+            .map(|t| t.author_id);
+        crate::recognition::rules::after_post(state, post.author_id, topic_author).await;
+    }
     Ok(())
 }
 

@@ -258,10 +258,11 @@ async fn credential(
             "application/vc+ld+json",
             &serde_json::from_str(&award.credential).unwrap_or(Value::Null),
         )),
-        (_, Wanted::Ob2) => Ok(json_response(
-            "application/ld+json",
-            &documents::ob2_assertion(&state, &award),
-        )),
+        // The OB 2.0 assertion's id is its own URL, which hosted verification compares with
+        // where the document was found: send the asker there.
+        (_, Wanted::Ob2) => {
+            Ok(Redirect::to(&format!("/credentials/{}/ob2.json", award.id)).into_response())
+        }
         (_, Wanted::Html) => {
             let class = badge_classes::get(&state.db, award.badge_class_id)
                 .await?
@@ -301,18 +302,7 @@ async fn find(state: &AppState, id: &str) -> Result<Award, Failure> {
 
 /// The badge class's image with the OB 3.0 credential baked in.
 async fn baked(state: &AppState, award: &Award, ext: &str) -> Result<Response, Failure> {
-    let (image, kind) = badge_classes::image(&state.db, award.badge_class_id)
-        .await?
-        .ok_or_else(|| Failure::NotFound("That badge class has no image.".into()))?;
-    let image = match (ext, kind.as_str()) {
-        ("png", "image/png") | ("svg", "image/svg+xml") => image,
-        ("svg", _) => super::images::png_in_svg(&image).into_bytes(),
-        // An SVG badge has no PNG form without rasterising it; the default image carries the
-        // credential instead, so a PNG backpack still gets the badge.
-        _ => super::images::default_png(),
-    };
-    let baked = bake::bake(&image, BadgeVersion::V3, &award.credential)
-        .map_err(|e| Failure::Internal(format!("baking award {}: {e}", award.id)))?;
+    let baked = baked_image(state, award, ext).await?;
     let content_type = if ext == "png" {
         "image/png"
     } else {
@@ -331,6 +321,26 @@ async fn baked(state: &AppState, award: &Award, ext: &str) -> Result<Response, F
         baked,
     )
         .into_response())
+}
+
+/// The bytes of `/credentials/{id}.png` or `.svg` (`ext`), also written into backpack exports.
+pub(crate) async fn baked_image(
+    state: &AppState,
+    award: &Award,
+    ext: &str,
+) -> Result<Vec<u8>, Failure> {
+    let (image, kind) = badge_classes::image(&state.db, award.badge_class_id)
+        .await?
+        .ok_or_else(|| Failure::NotFound("That badge class has no image.".into()))?;
+    let image = match (ext, kind.as_str()) {
+        ("png", "image/png") | ("svg", "image/svg+xml") => image,
+        ("svg", _) => super::images::png_in_svg(&image).into_bytes(),
+        // An SVG badge has no PNG form without rasterising it; the default image carries the
+        // credential instead, so a PNG backpack still gets the badge.
+        _ => super::images::default_png(),
+    };
+    bake::bake(&image, BadgeVersion::V3, &award.credential)
+        .map_err(|e| Failure::Internal(format!("baking award {}: {e}", award.id)))
 }
 
 async fn status_list(

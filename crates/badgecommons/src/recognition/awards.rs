@@ -373,13 +373,14 @@ pub struct Recipient {
 
 /// The member with this username, or with this email address when `who` contains `@`.
 pub async fn find_member(db: &Db, who: &str) -> Result<Option<Recipient>, sqlx::Error> {
-    let column = if who.contains('@') {
-        "email_key"
+    // An address counts only once its owner confirmed it: anyone can sign up with any address.
+    let condition = if who.contains('@') {
+        "email_key = $1 AND email_confirmed_at IS NOT NULL"
     } else {
-        "username_key"
+        "username_key = $1"
     };
     sqlx::query(&format!(
-        "SELECT id, username, email FROM users WHERE {column} = $1"
+        "SELECT id, username, email FROM users WHERE {condition}"
     ))
     .bind(who.trim().to_lowercase())
     .fetch_optional(db.pool())

@@ -39,8 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/verify", post(verify_api))
 }
 
-/// What was given to verify.
-pub(super) enum Input {
+/// What was given to verify (the backpack imports the same three kinds).
+pub(crate) enum Input {
     Url(String),
     /// Pasted JSON, a JWS/JWT, or (from the API) a credential given as a JSON object.
     Text(String),
@@ -50,19 +50,23 @@ pub(super) enum Input {
 impl Input {
     /// Verifies the input; `fetch` reaches other sites.
     async fn verify(&self, fetch: &dyn Fetch) -> Report {
-        let options = Options::default();
+        self.verify_with(&Options::default(), fetch).await
+    }
+
+    /// Verifies the input with `options` (the backpack names the expected recipient).
+    pub(crate) async fn verify_with(&self, options: &Options, fetch: &dyn Fetch) -> Report {
         match self {
-            Input::Url(url) => verify_url(url, &options, fetch).await,
-            Input::Text(text) => verify_bytes(text.as_bytes(), &options, fetch).await,
-            Input::Image(bytes) => verify_bytes(bytes, &options, fetch).await,
+            Input::Url(url) => verify_url(url, options, fetch).await,
+            Input::Text(text) => verify_bytes(text.as_bytes(), options, fetch).await,
+            Input::Image(bytes) => verify_bytes(bytes, options, fetch).await,
         }
     }
 }
 
 /// Why a request gave nothing to verify; shown on the form or as `{"error"}`.
-struct Problem {
-    status: StatusCode,
-    message: String,
+pub(crate) struct Problem {
+    pub(crate) status: StatusCode,
+    pub(crate) message: String,
 }
 
 impl Problem {
@@ -165,6 +169,12 @@ impl Fields {
     }
 }
 
+/// The one input of a multipart form with `url`, `credential` and `image` fields (the verify and
+/// backpack forms), or why there is not exactly one.
+pub(crate) async fn form_input(form: Multipart) -> Result<Input, Problem> {
+    Fields::read(form).await?.input()
+}
+
 /// The URL, if it is one the verifier can fetch at all (the guard decides about its address).
 fn checked_url(text: &str) -> Result<String, Problem> {
     match url::Url::parse(text) {
@@ -265,7 +275,7 @@ async fn verify_api(
 }
 
 /// The input of an API call: JSON `{"url"}` or `{"credential"}`, or a multipart `image`.
-async fn api_input(request: Request) -> Result<Input, Problem> {
+pub(crate) async fn api_input(request: Request) -> Result<Input, Problem> {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)

@@ -25,6 +25,26 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "recognition",
         include_str!("migrations/sqlite/0003_recognition.sql"),
     ),
+    (
+        4,
+        "bulk awards",
+        include_str!("migrations/sqlite/0004_bulk_awards.sql"),
+    ),
+    (
+        5,
+        "award rules",
+        include_str!("migrations/sqlite/0005_award_rules.sql"),
+    ),
+    (
+        6,
+        "backpack",
+        include_str!("migrations/sqlite/0006_backpack.sql"),
+    ),
+    (
+        7,
+        "email confirmation",
+        include_str!("migrations/sqlite/0007_email_confirmation.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -42,6 +62,26 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "recognition",
         include_str!("migrations/postgres/0003_recognition.sql"),
+    ),
+    (
+        4,
+        "bulk awards",
+        include_str!("migrations/postgres/0004_bulk_awards.sql"),
+    ),
+    (
+        5,
+        "award rules",
+        include_str!("migrations/postgres/0005_award_rules.sql"),
+    ),
+    (
+        6,
+        "backpack",
+        include_str!("migrations/postgres/0006_backpack.sql"),
+    ),
+    (
+        7,
+        "email confirmation",
+        include_str!("migrations/postgres/0007_email_confirmation.sql"),
     ),
 ];
 

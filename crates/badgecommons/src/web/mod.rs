@@ -46,7 +46,10 @@ pub const MAX_UPLOAD_BYTES: usize = crate::recognition::MAX_IMAGE_BYTES + 64 * 1
 /// The largest body accepted on `path`: uploads are allowed only where they are expected, so that
 /// every other route keeps the smaller limit.
 pub fn body_limit(path: &str) -> usize {
-    if crate::recognition::UPLOAD_PATHS.contains(&path) {
+    if crate::recognition::UPLOAD_PATHS.contains(&path)
+        || crate::recognition::bulk_awards::is_upload_path(path)
+        || crate::backpack::UPLOAD_PATHS.contains(&path)
+    {
         MAX_UPLOAD_BYTES
     } else {
         MAX_BODY_BYTES
@@ -114,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::notifications::routes())
         .merge(crate::search::routes())
         .merge(crate::recognition::routes())
+        .merge(crate::backpack::routes())
         .merge(crate::api::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
@@ -141,7 +145,12 @@ async fn limit_body(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
-        let message = if limit == MAX_UPLOAD_BYTES {
+        let message = if crate::recognition::bulk_awards::is_upload_path(request.uri().path()) {
+            format!(
+                "The upload is too large: a CSV of recipients may be at most {} MB.",
+                crate::recognition::bulk_awards::MAX_BYTES / (1024 * 1024)
+            )
+        } else if limit == MAX_UPLOAD_BYTES {
             format!(
                 "The upload is too large: a badge image may be at most {} MB.",
                 crate::recognition::MAX_IMAGE_BYTES / (1024 * 1024)

@@ -167,6 +167,7 @@ impl TestApp {
                 password_hash: &hash,
                 role,
                 approved: true,
+                email_confirmed: true,
             },
         )
         .await
