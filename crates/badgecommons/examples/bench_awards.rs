@@ -60,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
     let mut done = 0;
     while done < n {
         let mut tx = db.begin().await?;
+        let mut lookups = awards::Lookups::default();
         for i in done..(done + batch).min(n) {
             let prepared = awards::prepare(
                 &state,
@@ -69,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
                     awarded_by: Some(admin),
                     ..NewAward::default()
                 },
+                &mut lookups,
             )
             .await?;
             awards::store(&state, &mut tx, prepared).await?;

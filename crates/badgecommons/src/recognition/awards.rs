@@ -14,7 +14,7 @@ use sqlx::Row;
 use super::badge_classes::{self, BadgeClass};
 use super::documents;
 use super::issuer_profile::{self, IssuerProfile};
-use crate::store::{is_unique_violation, now, Db, Row as AnyRow, Tx};
+use crate::store::{now, Db, Row as AnyRow, Tx};
 use crate::web::AppState;
 
 /// A link offered as evidence (a forum post, a project page...).
@@ -78,12 +78,9 @@ pub enum AwardError {
     Database(#[from] sqlx::Error),
 }
 
-/// How many times an award retries when another process took the same status index.
-const INDEX_RETRIES: usize = 8;
-
 /// Makes an award: checks the input, signs the credential, stores it. Returns the stored award.
 pub async fn award(state: &AppState, new: NewAward) -> Result<Award, AwardError> {
-    let prepared = prepare(state, new).await?;
+    let prepared = prepare(state, new, &mut Lookups::default()).await?;
     let mut tx = state.db.begin().await?;
     let award = store(state, &mut tx, prepared).await?;
     tx.commit().await?;
@@ -97,8 +94,19 @@ pub struct Prepared {
     profile: IssuerProfile,
 }
 
-/// Checks an award's input and reads what signing it needs; writes nothing.
-pub async fn prepare(state: &AppState, new: NewAward) -> Result<Prepared, AwardError> {
+/// What preparing awards reads from the database, kept across the awards of one batch.
+#[derive(Default)]
+pub struct Lookups {
+    classes: Vec<BadgeClass>,
+    profile: Option<IssuerProfile>,
+}
+
+/// Checks an award's input and reads what signing it needs (through `lookups`); writes nothing.
+pub async fn prepare(
+    state: &AppState,
+    new: NewAward,
+    lookups: &mut Lookups,
+) -> Result<Prepared, AwardError> {
     let email = normalise_email(&new.recipient_email)
         .ok_or_else(|| AwardError::InvalidEmail(new.recipient_email.clone()))?;
     for link in &new.evidence {
@@ -106,10 +114,24 @@ pub async fn prepare(state: &AppState, new: NewAward) -> Result<Prepared, AwardE
             return Err(AwardError::InvalidEvidence(link.url.clone()));
         }
     }
-    let class = badge_classes::get(&state.db, new.badge_class_id)
-        .await?
-        .ok_or(AwardError::NoSuchBadge(new.badge_class_id))?;
-    let profile = issuer_profile::get(state).await?;
+    let class = match lookups.classes.iter().find(|c| c.id == new.badge_class_id) {
+        Some(class) => class.clone(),
+        None => {
+            let class = badge_classes::get(&state.db, new.badge_class_id)
+                .await?
+                .ok_or(AwardError::NoSuchBadge(new.badge_class_id))?;
+            lookups.classes.push(class.clone());
+            class
+        }
+    };
+    let profile = match &lookups.profile {
+        Some(profile) => profile.clone(),
+        None => {
+            let profile = issuer_profile::get(state).await?;
+            lookups.profile = Some(profile.clone());
+            profile
+        }
+    };
     let recipient_username = match new.recipient_user_id {
         Some(user) => username_of(&state.db, user).await?,
         None => None,
@@ -143,41 +165,26 @@ pub async fn prepare(state: &AppState, new: NewAward) -> Result<Prepared, AwardE
 
 /// Signs and stores a prepared award inside `tx` (status index, credential, row, notification),
 /// so that callers can keep their own records of it in the same transaction (bulk awards,
-/// rules). Another process taking the same status index makes this retry within a savepoint.
+/// rules). The status index comes from a counter row whose lock queues concurrent awards.
 pub async fn store(state: &AppState, tx: &mut Tx, prepared: Prepared) -> Result<Award, AwardError> {
     let Prepared {
         mut award,
         class,
         profile,
     } = prepared;
-    for _ in 0..INDEX_RETRIES {
-        let mut attempt = sqlx::Connection::begin(&mut **tx).await?;
-        let row = sqlx::query("SELECT COALESCE(MAX(status_index), -1) + 1 AS next FROM awards")
-            .fetch_one(&mut *attempt)
-            .await?;
-        award.status_index = row.try_get("next")?;
-        award.credential = signed_credential(state, &award, &class, &profile)?;
-        let mut inserted = insert(&mut attempt, &award).await;
-        if let (Ok(()), Some(user)) = (&inserted, award.recipient_user_id) {
-            inserted =
-                crate::notifications::notify_award(&mut attempt, user, &award.id, award.awarded_by)
-                    .await;
-        }
-        match inserted {
-            Ok(()) => {
-                attempt.commit().await?;
-                return Ok(award);
-            }
-            Err(e) if is_unique_violation(&e) => {
-                attempt.rollback().await?;
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        }
+    let row = sqlx::query(
+        "UPDATE status_index_counter SET next_index = next_index + 1 WHERE id = 1
+         RETURNING next_index - 1 AS reserved",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    award.status_index = row.try_get("reserved")?;
+    award.credential = signed_credential(state, &award, &class, &profile)?;
+    insert(&mut **tx, &award).await?;
+    if let Some(user) = award.recipient_user_id {
+        crate::notifications::notify_award(&mut **tx, user, &award.id, award.awarded_by).await?;
     }
-    Err(AwardError::Database(sqlx::Error::Protocol(
-        "no free status list index after several tries".into(),
-    )))
+    Ok(award)
 }
 
 fn signed_credential(

@@ -407,6 +407,8 @@ async fn batch(state: &AppState, job: i64) -> Result<bool, sqlx::Error> {
         tx.commit().await?;
         return Ok(true);
     }
+    // The badge class and issuer profile are read once per batch.
+    let mut lookups = awards::Lookups::default();
     for row in &pending {
         let row_no: i64 = row.try_get("row_no")?;
         let pending = Pending {
@@ -415,7 +417,14 @@ async fn batch(state: &AppState, job: i64) -> Result<bool, sqlx::Error> {
             name: row.try_get("name")?,
             evidence: row.try_get("evidence")?,
         };
-        let result = award_row(state, &mut tx, badge_class_id, started_by, pending).await?;
+        let result = award_row(
+            state,
+            &mut tx,
+            &mut lookups,
+            (badge_class_id, started_by),
+            pending,
+        )
+        .await?;
         let (award_id, error) = match result {
             Ok(id) => (Some(id), None),
             Err(message) => (None, Some(message)),
@@ -457,8 +466,8 @@ struct Pending {
 async fn award_row(
     state: &AppState,
     tx: &mut Tx,
-    badge_class_id: i64,
-    started_by: i64,
+    lookups: &mut awards::Lookups,
+    (badge_class_id, started_by): (i64, i64),
     row: Pending,
 ) -> Result<Result<String, String>, sqlx::Error> {
     let refuse = |e: AwardError| Ok(Err(format!("row {}: {e}", row.row)));
@@ -497,7 +506,7 @@ async fn award_row(
         awarded_by: Some(started_by),
         ..new
     };
-    let prepared = match awards::prepare(state, new).await {
+    let prepared = match awards::prepare(state, new, lookups).await {
         Ok(prepared) => prepared,
         Err(AwardError::Database(e)) => return Err(e),
         Err(e) => return refuse(e),

@@ -468,6 +468,7 @@ async fn award_by_rule(
             awarded_by: None,
             rule_id: Some(rule.id),
         },
+        &mut awards::Lookups::default(),
     )
     .await?;
     let mut tx = state.db.begin().await?;

@@ -52,6 +52,14 @@ CREATE INDEX awards_recipient_user ON awards(recipient_user_id);
 CREATE INDEX awards_recipient_email ON awards(recipient_email);
 CREATE INDEX awards_badge_class ON awards(badge_class_id);
 
+-- The next status list index to give out. A counter row (not MAX(status_index) + 1) so that
+-- concurrent awards queue on its lock instead of colliding, and a bulk award reserves a block.
+CREATE TABLE status_index_counter (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    next_index BIGINT NOT NULL
+);
+INSERT INTO status_index_counter (id, next_index) VALUES (1, 0);
+
 -- Notifications may now be about an award (no post, and no actor when a rule made it).
 ALTER TABLE notifications ALTER COLUMN post_id DROP NOT NULL;
 ALTER TABLE notifications ALTER COLUMN actor_id DROP NOT NULL;
