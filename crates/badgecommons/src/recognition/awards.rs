@@ -180,9 +180,9 @@ pub async fn store(state: &AppState, tx: &mut Tx, prepared: Prepared) -> Result<
     .await?;
     award.status_index = row.try_get("reserved")?;
     award.credential = signed_credential(state, &award, &class, &profile)?;
-    insert(&mut **tx, &award).await?;
+    insert(tx, &award).await?;
     if let Some(user) = award.recipient_user_id {
-        crate::notifications::notify_award(&mut **tx, user, &award.id, award.awarded_by).await?;
+        crate::notifications::notify_award(tx, user, &award.id, award.awarded_by).await?;
     }
     Ok(award)
 }
