@@ -13,126 +13,14 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..');
-const targetDir = path.resolve(repoRoot, process.env.CARGO_TARGET_DIR || 'target');
-const serverBin = process.env.BADGECOMMONS_BIN
-  ? path.resolve(repoRoot, process.env.BADGECOMMONS_BIN)
-  : path.join(targetDir, 'debug', 'badgecommons');
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-// As the machine notes say: without the background-networking flags Chromium
-// keeps trying to reach Google's hosts, which this closed network refuses.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { launchChromium, startServer } from './harness.mjs';
 
 const PASSWORD = 'demo-password';
 const PHONE = { width: 390, height: 844 };
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Starts the server; resolves once /healthz answers 200. */
-async function startServer() {
-  if (!existsSync(serverBin)) {
-    throw new Error(
-      `server binary not found at ${serverBin}: run \`cargo build -p badgecommons --bin badgecommons\` ` +
-        'or set BADGECOMMONS_BIN',
-    );
-  }
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'badgecommons-browser-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env };
-  // The browser test runs on the default SQLite store in its own data dir.
-  delete env.BADGECOMMONS_DATABASE_URL;
-  const child = spawn(
-    serverBin,
-    ['serve', '--demo', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`],
-    { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  child.stdout.on('data', (chunk) => (log += chunk));
-  child.stderr.on('data', (chunk) => (log += chunk));
-  let exited = null;
-  const exitPromise = new Promise((resolve) =>
-    child.on('exit', (code, signal) => {
-      exited = { code, signal };
-      resolve(exited);
-    }),
-  );
-  // Last line of defence: never leave a server behind, even if the runner dies.
-  const reaper = () => {
-    if (exited === null) child.kill('SIGKILL');
-  };
-  process.on('exit', reaper);
-
-  const server = {
-    base,
-    dataDir,
-    child,
-    log: () => log,
-    async stop() {
-      if (exited === null) {
-        child.kill('SIGTERM');
-        const timedOut = await Promise.race([exitPromise.then(() => false), sleep(5000).then(() => true)]);
-        if (timedOut) {
-          child.kill('SIGKILL');
-          await exitPromise;
-        }
-      }
-      process.off('exit', reaper);
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited !== null) {
-      await server.stop();
-      throw new Error(`server exited early (${JSON.stringify(exited)}):\n${log}`);
-    }
-    try {
-      const res = await fetch(`${base}/healthz`);
-      if (res.status === 200) return server;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await server.stop();
-      throw new Error(`server did not answer /healthz within 30 s:\n${log}`);
-    }
-    await sleep(100);
-  }
-}
 
 describe('forum in a real browser', () => {
   let server;
@@ -167,15 +55,8 @@ describe('forum in a real browser', () => {
 
   before(async () => {
     try {
-      server = await startServer();
-      if (!existsSync(chromiumPath)) {
-        throw new Error(`no browser at ${chromiumPath}: install Debian's chromium (apt-get install -y chromium)`);
-      }
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        headless: true,
-        args: CHROMIUM_ARGS,
-      });
+      server = await startServer({ extraArgs: () => ['--demo'] });
+      browser = await launchChromium();
       member = await browser.newContext({ baseURL: server.base });
       page = await member.newPage();
       watch(page);

@@ -201,6 +201,31 @@ both_backends! {
         }
     }
 
+    async fn the_ob2_baked_png_carries_the_hosted_assertion_url(app) {
+        let (api, class) = badge_class(&app, "Old backpack").await;
+        let (_, body) = api.post(&format!("/api/v1/badges/{class}/awards"), json!({"email": "ob2@example.org"})).await;
+        let id = body["id"].as_str().expect("id").to_owned();
+        let client = reqwest::Client::new();
+        let response = client.get(app.url(&format!("/credentials/{id}/ob2.png"))).send().await.expect("get");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "image/png");
+        let image = response.bytes().await.expect("bytes");
+        // OB 2.0 baking: iTXt keyword `openbadges`, holding the hosted assertion's URL.
+        let extracted = openbadges::bake::extract(&image).expect("a baked image");
+        assert_eq!(extracted.version, openbadges::bake::BadgeVersion::V2);
+        assert_eq!(extracted.payload, app.url(&format!("/credentials/{id}/ob2.json")));
+        let report = verify_credential(&image, Some("ob2@example.org")).await;
+        assert!(report.valid, "{:#?}", failing(&report));
+        let report = verify_credential(&image, Some("someone@else.org")).await;
+        assert!(!report.valid);
+        // The credential page links it.
+        let page = client.get(app.url(&format!("/credentials/{id}"))).header("accept", "text/html")
+            .send().await.expect("get").text().await.expect("text");
+        assert!(page.contains(&format!("/credentials/{id}/ob2.png")), "{page}");
+        let missing = client.get(app.url("/credentials/no-such-award/ob2.png")).send().await.expect("get");
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    }
+
     async fn who_may_award_and_what_is_refused(app) {
         let (admin, class) = badge_class(&app, "Careful").await;
         app.member("linus", Role::Member).await;

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/issuer", get(issuer_form).post(save_issuer))
         .route("/credentials/{id}", get(credential))
         .route("/credentials/{id}/ob2.json", get(credential_ob2))
+        .route("/credentials/{id}/ob2.png", get(credential_ob2_png))
         .route("/credentials/{id}/revoke", post(revoke_form))
         .route("/credentials/{id}/visibility", post(visibility_form))
         .route("/credentials/status/{list}", get(status_list))
@@ -292,6 +293,37 @@ async fn credential_ob2(
         "application/ld+json",
         &documents::ob2_assertion(&state, &award),
     ))
+}
+
+/// `/credentials/{id}/ob2.png`: the badge image baked as Open Badges 2.0 specifies (iTXt keyword
+/// `openbadges`, holding the hosted assertion's URL), for OB 2.0 backpacks and validators that
+/// cannot read the OB 3.0 credential `/credentials/{id}.png` carries.
+async fn credential_ob2_png(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    let award = find(&state, &id).await?;
+    let (image, kind) = badge_classes::image(&state.db, award.badge_class_id)
+        .await?
+        .ok_or_else(|| Failure::NotFound("That badge class has no image.".into()))?;
+    // As for `{id}.png`: an SVG badge has no PNG form, so the default image carries the URL.
+    let image = if kind == "image/png" {
+        image
+    } else {
+        super::images::default_png()
+    };
+    let assertion_url = state.url(&format!("/credentials/{}/ob2.json", award.id));
+    let baked = bake::bake(&image, BadgeVersion::V2, &assertion_url)
+        .map_err(|e| Failure::Internal(format!("baking award {}: {e}", award.id)))?;
+    let filename = format!("attachment; filename=\"badge-{}-ob2.png\"", award.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/png".to_owned()),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        baked,
+    )
+        .into_response())
 }
 
 async fn find(state: &AppState, id: &str) -> Result<Award, Failure> {

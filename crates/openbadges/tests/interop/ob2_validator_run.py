@@ -3,6 +3,9 @@ with the network limited to loopback.
 
     python ob2_validator_run.py ASSERTION_URL RECIPIENT_EMAIL CONTEXT_URL OUTPUT_JSON
 
+ASSERTION_URL may also be the path of a baked badge image (PNG or SVG): the validator is then
+given the open file, as `python -m openbadges verify --data FILE` does, and unbakes it itself.
+
 The validator fetches every document with `requests` (its JSON-LD document loader,
 `openbadges.verifier.utils.CachableDocumentLoader`, and its graph and image tasks each open a
 `requests`/`requests_cache` session). All of those end in `requests.adapters.HTTPAdapter.send`,
@@ -19,6 +22,7 @@ Writes the validator's full result (as `python -m openbadges verify` prints it) 
 and prints one line per URL fetched and the verdict.
 """
 import json
+import os
 import sys
 
 try:
@@ -60,7 +64,11 @@ def main(argv):
 
     from openbadges.verifier import verify
 
-    result = verify(assertion_url, recipient_profile={"email": email})
+    if os.path.isfile(assertion_url):
+        with open(assertion_url, "rb") as image:
+            result = verify(image, recipient_profile={"email": email})
+    else:
+        result = verify(assertion_url, recipient_profile={"email": email})
     with open(output, "w") as f:
         json.dump(result, f, indent=4, sort_keys=True)
         f.write("\n")
