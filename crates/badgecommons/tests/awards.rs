@@ -293,27 +293,50 @@ both_backends! {
         app.member("ada", Role::Admin).await;
         app.member("linus", Role::Member).await;
         let ada = app.signed_in("ada").await;
-        let response = ada.submit("/admin/issuer", &[("name", "Open Recognition Co-op"), ("url", "https://coop.example"), ("email", "Badges@Coop.Example"), ("description", "We recognise each other.")]).await;
+        let png = badgecommons::recognition::images::default_png();
+        let response = ada
+            .submit_multipart(
+                "/admin/issuer",
+                &[("name", "Open Recognition Co-op"), ("url", "https://coop.example"), ("email", "Badges@Coop.Example"), ("description", "We recognise each other.")],
+                &[("image", "logo.png", "image/png", &png)],
+            )
+            .await;
         assert_eq!(response.status(), StatusCode::OK);
         let client = reqwest::Client::new();
         let ob2: Value = client.get(app.url("/issuer/ob2.json")).send().await.expect("get").json().await.expect("json");
         assert_eq!(ob2["name"], "Open Recognition Co-op");
         assert_eq!(ob2["email"], "badges@coop.example");
         assert_eq!(ob2["url"], "https://coop.example");
+        assert_eq!(ob2["image"], app.url("/issuer/image"));
+        let image = client.get(app.url("/issuer/image")).send().await.expect("get");
+        assert_eq!(image.headers()["content-type"], "image/png");
+        assert!(image.bytes().await.expect("bytes").starts_with(b"\x89PNG"));
         let ob3: Value = client.get(app.url("/issuer/ob3.json")).send().await.expect("get").json().await.expect("json");
         assert!(ob3["id"].as_str().unwrap_or("").starts_with("did:web:"));
+        assert_eq!(ob3["image"]["id"], app.url("/issuer/image"));
         let (_, html) = app.browser().page("/issuer").await;
         assert!(html.contains("Open Recognition Co-op") && html.contains("We recognise each other."));
 
-        let response = ada.submit("/admin/issuer", &[("name", ""), ("url", "")]).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let response = ada.submit("/admin/issuer", &[("name", "X"), ("url", "javascript:alert(1)")]).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // Saving without a new image keeps the old one.
+        let response = ada.submit_multipart("/admin/issuer", &[("name", "Renamed Co-op")], &[]).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(client.get(app.url("/issuer/image")).send().await.expect("get").status(), StatusCode::OK);
+
+        for (fields, file) in [
+            (vec![("name", ""), ("url", "")], None),
+            (vec![("name", "X"), ("url", "javascript:alert(1)")], None),
+            (vec![("name", "X"), ("email", "not-an-address")], None),
+            (vec![("name", "X")], Some(("logo.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 not a badge image".as_slice()))),
+        ] {
+            let files: Vec<common::FilePart> = file.map(|(n, t, b)| ("image", n, t, b)).into_iter().collect();
+            let response = ada.submit_multipart("/admin/issuer", &fields, &files).await;
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+        }
         let linus = app.signed_in("linus").await;
-        let response = linus.submit("/admin/issuer", &[("name", "Mine now")]).await;
+        let response = linus.submit_multipart("/admin/issuer", &[("name", "Mine now")], &[]).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         let ob2: Value = client.get(app.url("/issuer/ob2.json")).send().await.expect("get").json().await.expect("json");
-        assert_eq!(ob2["name"], "Open Recognition Co-op", "nothing lost");
+        assert_eq!(ob2["name"], "Renamed Co-op", "nothing lost");
     }
 
     async fn members_give_peer_awardable_badges_to_each_other_with_a_statement(app) {

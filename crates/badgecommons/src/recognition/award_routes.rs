@@ -174,46 +174,45 @@ async fn issuer_form(State(state): State<AppState>, viewer: Viewer) -> Result<Re
     })
 }
 
-#[derive(Deserialize)]
-struct IssuerFields {
-    name: String,
-    #[serde(default)]
-    url: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    description: String,
-}
-
+/// Saves the issuer profile from its form (multipart: it may carry a new image).
 async fn save_issuer(
     State(state): State<AppState>,
     viewer: Viewer,
-    Form(fields): Form<IssuerFields>,
+    form: axum::extract::Multipart,
 ) -> Result<Response, Failure> {
     viewer.require_admin()?;
-    let name = fields.name.trim();
+    let form = crate::web::multipart::read(form, "image").await?;
+    let name = form.get("name").trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(Failure::Invalid(
             "The issuer needs a name of at most 200 characters.".into(),
         ));
     }
-    let url = fields.url.trim();
+    let url = form.get("url").trim();
     if !url.is_empty() && !badge_classes::is_http_url(url) {
         return Err(Failure::Invalid(format!("{url:?} is not an http(s) URL.")));
     }
-    let email = fields.email.trim();
+    let email = form.get("email").trim();
     let email = if email.is_empty() {
         String::new()
     } else {
         awards::normalise_email(email)
             .ok_or_else(|| Failure::Invalid(format!("{email:?} is not an email address.")))?
     };
+    let image = form
+        .file
+        .as_deref()
+        .map(super::images::check_image)
+        .transpose()
+        .map_err(|e| Failure::Invalid(e.to_string()))?
+        .map(|checked| (checked.bytes.clone(), checked.content_type().to_owned()));
     let mut profile = issuer_profile::get(&state).await?;
     profile.name = name.to_owned();
     profile.url = url.to_owned();
     profile.email = email;
-    profile.description = fields.description.trim().to_owned();
-    issuer_profile::save(&state.db, &profile, None).await?;
+    profile.description = form.get("description").trim().to_owned();
+    profile.has_image |= image.is_some();
+    issuer_profile::save(&state.db, &profile, image).await?;
     render(&IssuerForm {
         chrome: viewer
             .chrome(&state, "Issuer profile", "/admin/issuer")

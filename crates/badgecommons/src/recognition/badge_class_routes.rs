@@ -250,37 +250,19 @@ impl Submitted {
     }
 }
 
-/// Reads the multipart form. Text must be UTF-8; unknown fields (the CSRF token) are skipped.
-async fn read_form(mut form: Multipart) -> Result<Submitted, Failure> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        Failure::BadRequest(format!("The form cannot be read: {}", e.body_text()))
-    };
-    let mut submitted = Submitted::default();
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or_default().to_string();
-        let bytes = field.bytes().await.map_err(unreadable)?;
-        if name == "image" {
-            // A file input left empty still sends an empty part.
-            submitted.image = (!bytes.is_empty()).then(|| bytes.to_vec());
-            continue;
-        }
-        let text = || {
-            String::from_utf8(bytes.to_vec()).map_err(|_| {
-                Failure::BadRequest(format!("The form field {name:?} is not UTF-8 text."))
-            })
-        };
-        match name.as_str() {
-            "name" => submitted.name = text()?,
-            "description" => submitted.description = text()?,
-            "criteria" => submitted.criteria = text()?,
-            "criteria_url" => submitted.criteria_url = text()?,
-            "tags" => submitted.tags = text()?,
-            "alignments" => submitted.alignments = text()?,
-            "peer_awardable" => submitted.peer_awardable = !bytes.is_empty(),
-            _ => {}
-        }
-    }
-    Ok(submitted)
+/// Reads the multipart form; unknown fields (the CSRF token) are left out.
+async fn read_form(form: Multipart) -> Result<Submitted, Failure> {
+    let form = crate::web::multipart::read(form, "image").await?;
+    Ok(Submitted {
+        name: form.get("name").to_owned(),
+        description: form.get("description").to_owned(),
+        criteria: form.get("criteria").to_owned(),
+        criteria_url: form.get("criteria_url").to_owned(),
+        tags: form.get("tags").to_owned(),
+        alignments: form.get("alignments").to_owned(),
+        peer_awardable: !form.get("peer_awardable").is_empty(),
+        image: form.file,
+    })
 }
 
 async fn form_page(

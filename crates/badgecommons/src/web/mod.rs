@@ -5,6 +5,7 @@
 mod csrf;
 mod failure;
 mod metrics;
+pub mod multipart;
 mod rate_limit;
 mod stamp;
 mod viewer;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub fetcher: Arc<GuardedClient>,
     /// The community's did:web identity and signing keys (see `recognition::issuer`).
     pub issuer: Arc<Issuer>,
+    /// The email outbox's sender and its wake-up bell (see `jobs::outbox`).
+    pub outbox: Arc<crate::jobs::outbox::Outbox>,
 }
 
 /// Why the application cannot start.
@@ -77,6 +80,8 @@ pub enum StartError {
     Fetcher(#[from] FetchError),
     #[error("cannot set up the issuer's keys: {0}")]
     Issuer(#[from] IssuerError),
+    #[error("cannot set up outgoing mail: {0}")]
+    Mail(#[from] crate::jobs::outbox::MailSetupError),
 }
 
 impl AppState {
@@ -92,6 +97,7 @@ impl AppState {
                 &settings.data_dir,
                 &settings.public_url,
             )?),
+            outbox: Arc::new(crate::jobs::outbox::Outbox::new(&settings)?),
             settings: Arc::new(settings),
             db,
         })
