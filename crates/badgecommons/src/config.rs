@@ -46,6 +46,53 @@ pub struct Settings {
     pub limits: RateLimitSettings,
     /// What outbound fetches may reach (see `net`).
     pub fetch: FetchPolicy,
+    /// Where the email outbox is sent; `None`: messages are only logged (see `jobs::outbox`).
+    pub smtp_url: Option<SmtpUrl>,
+    /// The `From` of messages sent, e.g. `Badge Commons <noreply@forum.example.org>`.
+    pub mail_from: String,
+}
+
+/// An `smtp://` or `smtps://` URL, perhaps with a user and password. Its `Debug` and
+/// [`SmtpUrl::redacted`] hide the password, so settings can be logged and printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpUrl(url::Url);
+
+impl SmtpUrl {
+    /// Checks the scheme and host; the error never repeats the password.
+    pub fn parse(text: &str) -> Result<SmtpUrl, String> {
+        let url = url::Url::parse(text.trim()).map_err(|e| format!("not a URL ({e})"))?;
+        let shown = redact(&url);
+        if !matches!(url.scheme(), "smtp" | "smtps") {
+            return Err(format!("{shown} must start with smtp:// or smtps://"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(format!("{shown} names no mail server"));
+        }
+        Ok(SmtpUrl(url))
+    }
+
+    pub fn url(&self) -> &url::Url {
+        &self.0
+    }
+
+    /// The URL with its password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        redact(&self.0)
+    }
+}
+
+fn redact(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some("***"));
+    }
+    shown.to_string()
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SmtpUrl").field(&self.redacted()).finish()
+    }
 }
 
 /// Requests allowed per client (sign-in, sign-up, verifying: per IP address; posting: per member).
@@ -81,7 +128,8 @@ pub struct Overrides {
         long,
         global = true,
         env = "BADGECOMMONS_DATABASE_URL",
-        value_name = "URL"
+        value_name = "URL",
+        hide_env_values = true
     )]
     pub database_url: Option<String>,
     /// TOML settings file (default: badgecommons.toml in the data directory, if present).
@@ -130,6 +178,20 @@ pub struct ServeOverrides {
     /// Badge verifications allowed per minute from one address.
     #[arg(long, env = "BADGECOMMONS_VERIFY_PER_MINUTE", value_name = "N")]
     pub verify_per_minute: Option<u32>,
+    /// Mail server for outgoing email: smtp://USER:PASS@HOST:587 (STARTTLS), smtps://...:465
+    /// (TLS), smtp://127.0.0.1:2525 (plain: loopback hosts, or ?tls=none) (default: none,
+    /// messages are only logged).
+    // hide_env_values: `--help` would otherwise print the variable's value, password and all.
+    #[arg(
+        long,
+        env = "BADGECOMMONS_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// Sender of outgoing email (default: the site name <noreply@HOST of the public URL>).
+    #[arg(long, env = "BADGECOMMONS_MAIL_FROM", value_name = "MAILBOX")]
+    pub mail_from: Option<String>,
 }
 
 /// The optional TOML file; every key is optional.
@@ -148,6 +210,8 @@ struct FileSettings {
     posts_per_minute: Option<u32>,
     verify_per_minute: Option<u32>,
     fetch_allow: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
 }
 
 /// A settings file that could not be used.
@@ -167,6 +231,10 @@ pub enum ConfigError {
     PublicUrl(String),
     #[error("fetch allow list: {0}")]
     FetchAllow(String),
+    #[error("SMTP URL: {0}")]
+    SmtpUrl(String),
+    #[error("mail sender {0:?} is not a mailbox like \"Name <address@host>\"")]
+    MailFrom(String),
 }
 
 impl Settings {
@@ -205,14 +273,29 @@ impl Settings {
             allow: parse_allow_list(&fetch_allow).map_err(ConfigError::FetchAllow)?,
             ..FetchPolicy::default()
         };
+        let smtp_url = match serve.smtp_url.clone().or(file.smtp_url) {
+            Some(text) if !text.trim().is_empty() => {
+                Some(SmtpUrl::parse(&text).map_err(ConfigError::SmtpUrl)?)
+            }
+            _ => None,
+        };
+        let site_name = file
+            .site_name
+            .unwrap_or_else(|| "Badge Commons".to_string());
+        let mail_from = match serve.mail_from.clone().or(file.mail_from) {
+            Some(text) => text,
+            None => default_mail_from(&site_name, &public_url),
+        };
+        // Checked now so that a typo stops the start rather than every message later.
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::MailFrom(mail_from));
+        }
         Ok(Settings {
             listen,
             data_dir,
             database_url,
             public_url: public_url.trim_end_matches('/').to_string(),
-            site_name: file
-                .site_name
-                .unwrap_or_else(|| "Badge Commons".to_string()),
+            site_name,
             signup: serve.signup.or(file.signup).unwrap_or(SignupMode::Open),
             first_posts_need_approval: serve
                 .first_posts_need_approval
@@ -237,6 +320,8 @@ impl Settings {
                     .unwrap_or(defaults.verify_per_minute),
             },
             fetch,
+            smtp_url,
+            mail_from,
         })
     }
 
@@ -244,6 +329,32 @@ impl Settings {
     pub fn https(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+}
+
+/// `Site name <noreply@host>`, the host taken from the public URL; a site served on an IP
+/// address has no name to give, so `localhost` then (mail parsers refuse `noreply@[127.0.0.1]`).
+/// Always a mailbox that parses, whatever the site name holds.
+fn default_mail_from(site_name: &str, public_url: &str) -> String {
+    use lettre::message::Mailbox;
+    let host = match url::Url::parse(public_url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(name)) => name,
+        _ => "localhost".to_string(),
+    };
+    let candidates = [format!("noreply@{host}"), "noreply@localhost".to_string()];
+    for address in candidates {
+        let Ok(address) = address.parse::<lettre::Address>() else {
+            continue;
+        };
+        let named = Mailbox::new(Some(site_name.to_string()), address.clone()).to_string();
+        if named.parse::<Mailbox>().is_ok() {
+            return named;
+        }
+        return address.to_string();
+    }
+    "noreply@localhost".to_string()
 }
 
 fn load_file(overrides: &Overrides) -> Result<FileSettings, ConfigError> {
@@ -302,6 +413,76 @@ mod tests {
         assert_eq!(settings.public_url, "http://127.0.0.1:9000");
         assert!(settings.database_url.starts_with("sqlite://"));
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn smtp_settings_resolve_like_the_others_and_never_show_the_password() {
+        let dir = std::env::temp_dir().join(format!("bc-config-smtp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("badgecommons.toml"),
+            "smtp_url = \"smtps://mailer:file-secret@mail.example.org\"\npublic_url = \"https://forum.example.org\"\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            data_dir: Some(dir.clone()),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(&overrides, &ServeOverrides::default()).unwrap();
+        let url = settings.smtp_url.clone().expect("from the file");
+        assert_eq!(url.url().password(), Some("file-secret"));
+        assert_eq!(
+            settings.mail_from,
+            "Badge Commons <noreply@forum.example.org>"
+        );
+        let shown = format!("{settings:?}");
+        assert!(
+            !shown.contains("file-secret") && shown.contains("mailer:***@"),
+            "{shown}"
+        );
+
+        let serve = ServeOverrides {
+            smtp_url: Some("smtp://u:flag-secret@relay.example.org:587".into()),
+            mail_from: Some("Club <club@example.org>".into()),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(&overrides, &serve).unwrap();
+        assert_eq!(
+            settings.smtp_url.as_ref().map(SmtpUrl::redacted).as_deref(),
+            Some("smtp://u:***@relay.example.org:587"),
+            "the flag wins"
+        );
+        assert_eq!(settings.mail_from, "Club <club@example.org>");
+
+        let bad = ServeOverrides {
+            smtp_url: Some("http://u:flag-secret@relay.example.org".into()),
+            ..Default::default()
+        };
+        let err = Settings::resolve(&overrides, &bad).unwrap_err().to_string();
+        assert!(
+            err.contains("smtp://") && !err.contains("flag-secret"),
+            "{err}"
+        );
+        let bad = ServeOverrides {
+            mail_from: Some("not an address".into()),
+            ..Default::default()
+        };
+        let err = Settings::resolve(&overrides, &bad).unwrap_err().to_string();
+        assert!(err.contains("not an address"), "{err}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn the_default_sender_always_parses() {
+        assert_eq!(
+            default_mail_from("Badge Commons", "http://127.0.0.1:8080"),
+            "Badge Commons <noreply@localhost>"
+        );
+        for name in ["Badge Commons", "O'Brien, \"the\" <club>", "Café"] {
+            let from = default_mail_from(name, "https://forum.example.org");
+            assert!(from.parse::<lettre::message::Mailbox>().is_ok(), "{from}");
+            assert!(from.contains("noreply@forum.example.org"), "{from}");
+        }
     }
 
     #[test]

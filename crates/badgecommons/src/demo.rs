@@ -1,5 +1,6 @@
 //! The demo community behind `serve --demo`: a few members (an admin, a moderator, members),
-//! categories, and topics with replies and mentions, so that a newcomer sees a living forum.
+//! categories, topics with replies and mentions, and badges awarded to some of them, so that a
+//! newcomer sees a living community.
 //! Seeding goes through the same functions as real posting, and only into an empty database.
 
 use crate::accounts::model::{Member, Role};
@@ -162,5 +163,79 @@ pub async fn seed(state: &AppState) -> Result<bool, Failure> {
             posting::reply(state, &member(author)?, &topic, body).await?;
         }
     }
+    seed_badges(state, &member("ada")?, &member).await?;
     Ok(true)
+}
+
+/// Badge classes (one peer-awardable) and a few awards, made through the same functions as the
+/// pages, so the demo shows signed credentials, a backpack-worthy profile and `/verify` at work.
+async fn seed_badges(
+    state: &AppState,
+    admin: &Member,
+    member: &impl Fn(&str) -> Result<Member, Failure>,
+) -> Result<(), Failure> {
+    use crate::recognition::awards::{self, NewAward};
+    use crate::recognition::badge_classes::{self, BadgeClassFields};
+    use crate::recognition::images;
+    /// Name, description, criteria, peer-awardable, and who was awarded it with what narrative.
+    type DemoBadge = (
+        &'static str,
+        &'static str,
+        &'static str,
+        bool,
+        &'static [(&'static str, &'static str)],
+    );
+    const BADGES: &[DemoBadge] = &[
+        (
+            "Helper",
+            "Answers other members' questions patiently and well.",
+            "Answer ten questions in **Help** in a way that the asker thanks you for.",
+            false,
+            &[("mei", "Explained baking to three newcomers in a week.")],
+        ),
+        (
+            "Badge Baker",
+            "Bakes, verifies and explains Open Badges.",
+            "Show a baked Open Badge 3.0 that verifies on `/verify`.",
+            false,
+            &[("linus", "Baked the maker club's first OB 3.0 badges.")],
+        ),
+        (
+            "Kind Word",
+            "Given by one member to another for a kindness.",
+            "Any member may give it, with a sentence about why.",
+            true,
+            &[("sam", "Welcomed me on my first day. — grace")],
+        ),
+    ];
+    for (name, description, criteria, peer_awardable, awarded) in BADGES {
+        let fields = BadgeClassFields {
+            name: (*name).into(),
+            description: (*description).into(),
+            criteria: (*criteria).into(),
+            peer_awardable: *peer_awardable,
+            ..BadgeClassFields::default()
+        };
+        let image = images::check_image(&images::default_png_for(name))
+            .map_err(|e| Failure::Internal(e.to_string()))?;
+        let class = badge_classes::create(&state.db, &fields, &image, admin.id).await?;
+        for (username, narrative) in awarded.iter() {
+            let recipient = member(username)?;
+            awards::award(
+                state,
+                NewAward {
+                    badge_class_id: class,
+                    recipient_user_id: Some(recipient.id),
+                    recipient_email: format!("{username}@demo.invalid"),
+                    recipient_name: (*username).into(),
+                    narrative: (*narrative).into(),
+                    awarded_by: Some(admin.id),
+                    ..NewAward::default()
+                },
+            )
+            .await
+            .map_err(|e| Failure::Internal(e.to_string()))?;
+        }
+    }
+    Ok(())
 }

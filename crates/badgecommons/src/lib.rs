@@ -5,7 +5,8 @@
 //! Where to look: `web/` is the shell every request passes (router, CSRF, sessions, failures,
 //! metrics); each feature has its own folder with its queries, routes and templates (`accounts/`,
 //! `forum/`, `moderation/`, `notifications/`, `search/`); `store/` opens the database and holds the
-//! migrations of both backends; `api/` the OpenAPI document.
+//! migrations of both backends; `jobs/` the background work kept in the database (the email
+//! outbox); `api/` the OpenAPI document.
 
 pub mod accounts;
 pub mod api;
@@ -13,6 +14,7 @@ pub mod backpack;
 pub mod config;
 pub mod demo;
 pub mod forum;
+pub mod jobs;
 pub mod moderation;
 pub mod net;
 pub mod notifications;
@@ -45,6 +47,14 @@ pub async fn run_server(settings: Settings, demo: bool) -> anyhow::Result<()> {
             redacted(&settings.database_url)
         );
     }
+    match &settings.smtp_url {
+        Some(url) => println!(
+            "Email is sent through {} as {}",
+            url.redacted(),
+            settings.mail_from
+        ),
+        None => println!("Email is not sent (no --smtp-url): confirmation links are logged"),
+    }
     let state = web::AppState::new(db, settings)?;
     // Bulk award jobs cut short by a stop or a crash go on where they were.
     match recognition::bulk_awards::resume_bulk_jobs(&state).await {
@@ -66,7 +76,12 @@ pub async fn run_server(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let periodic = recognition::rules::spawn_periodic(state.clone());
     // Revocations and expiries of imported badges show within a day.
     let reverify = backpack::spawn_daily_reverification(state.clone());
+    // The email outbox is sent while SMTP is configured (else its messages are only logged).
+    let mailer = jobs::outbox::spawn(state.clone());
     let served = web::serve(listener, state).await;
+    if let Some(mailer) = mailer {
+        mailer.abort();
+    }
     reverify.abort();
     periodic.abort();
     served?;

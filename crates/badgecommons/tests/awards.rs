@@ -441,4 +441,167 @@ both_backends! {
         let (status, _) = api.post(&format!("/api/v1/badges/{class}/awards"), json!({"email": "later@example.org"})).await;
         assert_eq!(status, StatusCode::CREATED);
     }
+
+    async fn members_award_peer_badges_through_the_api_with_the_forms_rules(app) {
+        app.member("ada", Role::Admin).await;
+        let admin = app.api_client("ada").await;
+        let (status, body) = admin
+            .post("/api/v1/badges", json!({"name": "Kind word", "description": "Said something kind.", "criteria": "Be kind.", "peerAwardable": true}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let kind = body["id"].as_i64().expect("id");
+        let (_, body) = admin
+            .post("/api/v1/badges", json!({"name": "Staff pick", "description": "Chosen by staff.", "criteria": "Impress staff."}))
+            .await;
+        let staff_only = body["id"].as_i64().expect("id");
+        app.member("mei", Role::Member).await;
+        app.member("sam", Role::Member).await;
+        let mei = app.api_client("mei").await;
+        let path = format!("/api/v1/badges/{kind}/awards");
+
+        let (status, body) = mei.post(&format!("/api/v1/badges/{staff_only}/awards"), json!({"username": "sam", "narrative": "Thanks"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "only peer-awardable classes: {body}");
+        let cases = [
+            (json!({"username": "mei", "narrative": "I am great"}), StatusCode::UNPROCESSABLE_ENTITY, "yourself"),
+            (json!({"username": "MEI", "narrative": "I am great"}), StatusCode::UNPROCESSABLE_ENTITY, "yourself"),
+            (json!({"username": "sam", "narrative": "  "}), StatusCode::UNPROCESSABLE_ENTITY, "statement"),
+            (json!({"username": "sam"}), StatusCode::UNPROCESSABLE_ENTITY, "statement"),
+            (json!({"email": "sam@example.org", "narrative": "Thanks"}), StatusCode::UNPROCESSABLE_ENTITY, "by username"),
+            (json!({"username": "nobody-here", "narrative": "Thanks"}), StatusCode::UNPROCESSABLE_ENTITY, "no member"),
+            (json!({"username": "sam", "email": "sam@example.org", "narrative": "Thanks"}), StatusCode::BAD_REQUEST, "exactly one"),
+        ];
+        for (body, expected, words) in cases {
+            let (status, answer) = mei.post(&path, body.clone()).await;
+            assert_eq!(status, expected, "{body} → {answer}");
+            assert!(answer["error"].as_str().unwrap_or("").contains(words), "{body} → {answer}");
+        }
+        let (status, _) = mei.post("/api/v1/badges/999999/awards", json!({"username": "sam", "narrative": "Thanks"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let count = |app: &TestApp| {
+            let pool = app.db.pool().clone();
+            async move {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM awards").fetch_one(&pool).await.expect("count");
+                sqlx::Row::try_get::<i64, _>(&row, "n").expect("n")
+            }
+        };
+        assert_eq!(count(&app).await, 0, "nothing refused was stored");
+
+        let (status, body) = mei
+            .post(&path, json!({"username": "sam", "narrative": "Sam explained lifetimes to me, patiently.", "evidence": ["https://example.org/t/7"]}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let id = body["id"].as_str().expect("id");
+        let credential: Value = reqwest::get(app.url(&format!("/credentials/{id}.json"))).await.expect("get").json().await.expect("json");
+        let evidence = credential["evidence"].to_string();
+        assert!(evidence.contains("Sam explained lifetimes to me, patiently."), "{credential:#}");
+        let report = verify_credential(credential.to_string().as_bytes(), Some("sam@example.org")).await;
+        assert!(report.valid, "{:#?}", failing(&report));
+        let sam = app.api_client("sam").await;
+        let (_, backpack) = sam.get("/api/v1/backpack").await;
+        assert_eq!(backpack["awards"][0]["id"], id);
+        assert_eq!(count(&app).await, 1);
+    }
+
+    async fn the_recipient_shows_or_hides_an_award_through_the_api(app) {
+        let (api, class) = badge_class(&app, "Shown").await;
+        app.member("mei", Role::Member).await;
+        app.member("sam", Role::Member).await;
+        let (_, body) = api.post(&format!("/api/v1/badges/{class}/awards"), json!({"username": "mei"})).await;
+        let id = body["id"].as_str().expect("id").to_owned();
+        let path = format!("/api/v1/awards/{id}/visibility");
+
+        let sam = app.api_client("sam").await;
+        let (status, body) = sam.post(&path, json!({"show": false})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "only the recipient decides: {body}");
+        let (status, _) = api.post(&path, json!({"show": false})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "not even an admin");
+        let (status, _) = app.anonymous_api().post(&path, json!({"show": false})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (_, public) = app.browser().page("/u/mei").await;
+        assert!(public.contains(&format!("/credentials/{id}")), "still shown");
+
+        let mei = app.api_client("mei").await;
+        for bad in [json!({"show": "no"}), json!({}), json!({"show": true, "extra": 1})] {
+            let (status, body) = mei.post(&path, bad.clone()).await;
+            assert!(status.is_client_error() && body["error"].is_string(), "{bad} → {status} {body}");
+        }
+        let (status, body) = mei.post(&path, json!({"show": false})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body, json!({"id": id, "shown": false}));
+        let (_, public) = app.browser().page("/u/mei").await;
+        assert!(!public.contains(&format!("/credentials/{id}")), "hidden from others");
+        let status = reqwest::get(app.url(&format!("/credentials/{id}.json"))).await.expect("get").status();
+        assert_eq!(status, StatusCode::OK, "the credential itself stays");
+
+        let (status, body) = mei.post(&path, json!({"show": true})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["shown"], true);
+        let (_, public) = app.browser().page("/u/mei").await;
+        assert!(public.contains(&format!("/credentials/{id}")));
+        let (status, _) = mei.post("/api/v1/awards/no-such-award/visibility", json!({"show": true})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+
+    async fn the_issuer_profile_through_the_api(app) {
+        app.member("ada", Role::Admin).await;
+        app.member("linus", Role::Member).await;
+        let anonymous = app.anonymous_api();
+        let (status, before) = anonymous.get("/api/v1/issuer").await;
+        assert_eq!(status, StatusCode::OK, "public: {before}");
+        assert!(before["did"].as_str().unwrap_or("").starts_with("did:web:"), "{before}");
+        assert_eq!(before["imageUrl"], Value::Null);
+        assert_eq!(before["profiles"]["ob2"], app.url("/issuer/ob2.json"));
+        assert_eq!(before["profiles"]["ob3"], app.url("/issuer/ob3.json"));
+        assert_eq!(before["profiles"]["html"], app.url("/issuer"));
+
+        let ada = app.api_client("ada").await;
+        let png = badgecommons::recognition::images::default_png();
+        let image = format!("data:image/png;base64,{}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &png));
+        let (status, body) = ada
+            .patch("/api/v1/issuer", json!({"name": "Open Recognition Co-op", "url": "https://coop.example", "email": "Badges@Coop.Example", "description": "We recognise each other.", "image": image}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["name"], "Open Recognition Co-op");
+        assert_eq!(body["email"], "badges@coop.example", "normalised as the form does");
+        assert_eq!(body["imageUrl"], app.url("/issuer/image"));
+        let ob2: Value = reqwest::get(app.url("/issuer/ob2.json")).await.expect("get").json().await.expect("json");
+        assert_eq!(ob2["name"], "Open Recognition Co-op");
+        assert_eq!(ob2["url"], "https://coop.example");
+        assert_eq!(ob2["image"], app.url("/issuer/image"));
+        let served = reqwest::get(app.url("/issuer/image")).await.expect("get");
+        assert_eq!(served.headers()["content-type"], "image/png");
+
+        // Only what is given changes.
+        let (status, body) = ada.patch("/api/v1/issuer", json!({"description": "Recognition, in the open."})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["name"], "Open Recognition Co-op");
+        assert_eq!(body["url"], "https://coop.example");
+        assert_eq!(body["description"], "Recognition, in the open.");
+        assert_eq!(body["imageUrl"], app.url("/issuer/image"));
+
+        // The form's checks, each refused whole.
+        let cases = [
+            (json!({"name": " "}), "name"),
+            (json!({"name": "x".repeat(201)}), "name"),
+            (json!({"description": "changed", "url": "javascript:alert(1)"}), "URL"),
+            (json!({"email": "not-an-address"}), "email"),
+            (json!({"image": "data:image/jpeg;base64,AAAA"}), "image"),
+            (json!({"image": "https://example.org/logo.png"}), "data:"),
+        ];
+        for (body, words) in cases {
+            let (status, answer) = ada.patch("/api/v1/issuer", body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {answer}");
+            assert!(answer["error"].as_str().unwrap_or("").contains(words), "{body} → {answer}");
+        }
+        let (status, _) = ada.patch("/api/v1/issuer", json!({"colour": "blue"})).await;
+        assert!(status.is_client_error());
+        let linus = app.api_client("linus").await;
+        let (status, _) = linus.patch("/api/v1/issuer", json!({"name": "Mine now"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = anonymous.patch("/api/v1/issuer", json!({"name": "Mine now"})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (_, after) = anonymous.get("/api/v1/issuer").await;
+        assert_eq!(after["name"], "Open Recognition Co-op", "nothing lost: {after}");
+        assert_eq!(after["description"], "Recognition, in the open.");
+    }
 }

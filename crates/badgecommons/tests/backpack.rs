@@ -411,6 +411,101 @@ both_backends! {
         let (status, _) = app.browser().page("/backpack/export.zip").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
+
+    async fn collections_through_the_api(app) {
+        let (_, award) = award_to(&app, "mei", "Helper").await;
+        app.member("sam", Role::Member).await;
+        let mei = app.api_client("mei").await;
+        let first = import_json(&mei, &signed_credential("Rust & Friends 2026", "mei@example.org")).await;
+        let first = first["id"].as_i64().expect("id");
+        let (status, _) = app.anonymous_api().get("/api/v1/collections").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        let (status, made) = mei.post("/api/v1/collections", json!({"name": "Talks", "public": true})).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let id = made["id"].as_i64().expect("id");
+        assert_eq!(made["slug"], "talks");
+        assert_eq!(made["public"], true);
+        assert_eq!(made["items"], json!([]));
+        assert_eq!(made["url"], app.url("/u/mei/collections/talks"));
+        // The same name again gets the next free slug, as on the page.
+        let (status, again) = mei.post("/api/v1/collections", json!({"name": "Talks"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{again}");
+        assert_eq!(again["slug"], "talks-2");
+        assert_eq!(again["public"], false);
+        for bad in [json!({"name": " "}), json!({"name": "x".repeat(101)})] {
+            let (status, body) = mei.post("/api/v1/collections", bad.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad} → {body}");
+        }
+
+        // Items replace the list, in the order given.
+        let path = format!("/api/v1/collections/{id}");
+        let (status, body) = mei.patch(&path, json!({"items": [{"award": award}, {"badge": first}]})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["items"], json!([{"award": award}, {"badge": first}]));
+        assert_eq!(body["name"], "Talks", "what is not given stays");
+        let (_, shared) = app.anonymous_api().get("/u/mei/collections/talks.json").await;
+        assert_eq!(shared["badges"][0]["name"], "Helper");
+        assert_eq!(shared["badges"][1]["name"], "Rust & Friends 2026");
+        let (status, body) = mei.patch(&path, json!({"name": "Talks given", "public": false, "items": [{"badge": first}, {"award": award}]})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["items"], json!([{"badge": first}, {"award": award}]));
+        assert_eq!(body["public"], false);
+        assert_eq!(body["slug"], "talks", "the share URL is permanent");
+        let (status, _) = app.anonymous_api().get("/u/mei/collections/talks.json").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "private now");
+
+        // A refused list changes nothing.
+        let sams = import_json(&app.api_client("sam").await, &signed_credential("Sam's Badge", "sam@example.org")).await;
+        let sams = sams["id"].as_i64().expect("id");
+        let cases = [
+            (json!({"name": "Renamed", "items": [{"badge": first}, {"badge": sams}]}), StatusCode::NOT_FOUND),
+            (json!({"items": [{"award": "no-such-award"}]}), StatusCode::NOT_FOUND),
+            (json!({"items": [{"badge": first}, {"badge": first}]}), StatusCode::UNPROCESSABLE_ENTITY),
+            (json!({"items": [{"badge": first, "award": award}]}), StatusCode::BAD_REQUEST),
+            (json!({"items": [{}]}), StatusCode::BAD_REQUEST),
+            (json!({"name": ""}), StatusCode::UNPROCESSABLE_ENTITY),
+        ];
+        for (bad, expected) in cases {
+            let (status, body) = mei.patch(&path, bad.clone()).await;
+            assert_eq!(status, expected, "{bad} → {body}");
+            assert!(body["error"].is_string(), "{body}");
+        }
+        let (status, list) = mei.get("/api/v1/collections").await;
+        assert_eq!(status, StatusCode::OK);
+        let talks = list["collections"].as_array().expect("list").iter().find(|c| c["id"] == id).expect("talks").clone();
+        assert_eq!(talks["name"], "Talks given");
+        assert_eq!(talks["items"], json!([{"badge": first}, {"award": award}]));
+        assert_eq!(list["collections"].as_array().map(Vec::len), Some(2));
+
+        // Someone else's collection is not found, for every call, and stays as it was.
+        let sam = app.api_client("sam").await;
+        let (_, theirs) = sam.get("/api/v1/collections").await;
+        assert_eq!(theirs["collections"], json!([]));
+        let (status, _) = sam.patch(&path, json!({"name": "Mine now"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = sam.delete(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // And a member cannot collect another's award into their own.
+        let (_, own) = sam.post("/api/v1/collections", json!({"name": "Loot"})).await;
+        let (status, _) = sam.patch(&format!("/api/v1/collections/{}", own["id"]), json!({"items": [{"award": award}]})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Emptying, then deleting: the badges stay in the backpack.
+        let (status, body) = mei.patch(&path, json!({"items": []})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["items"], json!([]));
+        let (status, body) = mei.delete(&path).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body, json!({"id": id, "deleted": true}));
+        let (status, _) = mei.delete(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = mei.patch(&path, json!({"name": "Back"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, backpack) = mei.get("/api/v1/backpack").await;
+        assert_eq!(backpack["badges"].as_array().map(Vec::len), Some(1));
+        assert_eq!(backpack["awards"][0]["id"], award.as_str());
+    }
 }
 
 /// Runs a test body against an app whose fetcher may reach loopback (the test instance itself),

@@ -298,6 +298,12 @@ struct Fixture {
     rule: i64,
     /// A badge the admin imported into their backpack, for the delete call.
     backpack: i64,
+    /// An award made to the admin, who alone may show or hide it.
+    own_award: String,
+    /// Two collections of the admin's: one to change, one to delete (methods run in
+    /// alphabetical order, so the delete comes first).
+    collection: i64,
+    doomed_collection: i64,
     username: &'static str,
 }
 
@@ -376,6 +382,22 @@ async fn fixture(app: &TestApp) -> (Fixture, Api) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{imported}");
     let backpack = imported["id"].as_i64().expect("backpack badge id");
+    let (status, own) = admin
+        .post(
+            &format!("/api/v1/badges/{badge}/awards"),
+            serde_json::json!({"username": "admin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{own}");
+    let own_award = own["id"].as_str().expect("award id").to_owned();
+    let mut collections = Vec::new();
+    for name in ["Fixture collection", "Doomed collection"] {
+        let (status, made) = admin
+            .post("/api/v1/collections", serde_json::json!({"name": name}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        collections.push(made["id"].as_i64().expect("collection id"));
+    }
     (
         Fixture {
             topic,
@@ -388,6 +410,9 @@ async fn fixture(app: &TestApp) -> (Fixture, Api) {
             thanked_post,
             rule,
             backpack,
+            own_award,
+            collection: collections[0],
+            doomed_collection: collections[1],
             username: "carol",
         },
         admin,
@@ -404,8 +429,16 @@ fn concrete_paths(doc: &Value, path: &str, operation: &Value, f: &Fixture) -> Ve
         f.flag.to_string()
     } else if path.starts_with("/api/v1/badges/") {
         f.badge.to_string()
+    } else if path.ends_with("/visibility") {
+        f.own_award.clone()
     } else if path.starts_with("/api/v1/awards/") {
         f.award.clone()
+    } else if path.starts_with("/api/v1/collections/") {
+        if operation["operationId"] == "deleteCollection" {
+            f.doomed_collection.to_string()
+        } else {
+            f.collection.to_string()
+        }
     } else if path.starts_with("/api/v1/bulk-awards/") {
         f.bulk.to_string()
     } else if path.starts_with("/api/v1/backpack/") {
@@ -563,7 +596,7 @@ both_backends! {
         );
 
         // Unknown objects: the route still exists and says so in JSON.
-        let unknown = Fixture { topic: 999_999, post: 999_999, token: 999_999, flag: 999_999, badge: 999_999, award: "no-such-award".to_owned(), bulk: 999_999, thanked_post: 999_999, rule: 999_999, backpack: 999_999, username: "nobody-here" };
+        let unknown = Fixture { topic: 999_999, post: 999_999, token: 999_999, flag: 999_999, badge: 999_999, award: "no-such-award".to_owned(), bulk: 999_999, thanked_post: 999_999, rule: 999_999, backpack: 999_999, own_award: "no-such-award".to_owned(), collection: 999_999, doomed_collection: 999_999, username: "nobody-here" };
         for (path, method, operation) in &ops {
             if !path.contains('{') {
                 continue;

@@ -5,9 +5,9 @@
 //! the address (before or after they joined) becomes theirs, with a notification each. Accounts
 //! an admin creates from the command line are confirmed by that admin.
 //!
-//! Messages are written to an outbox table in the same transaction as the token, and logged
-//! with their link: a host without mail still can hand the link over. (Sending the outbox by
-//! SMTP is not built yet.)
+//! Messages are written to an outbox table in the same transaction as the token. With SMTP
+//! configured `jobs::outbox` sends them; without, they are logged with their link, so a host
+//! without mail still can hand the link over.
 
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -38,6 +38,7 @@ fn token_hash(token: &str) -> String {
 }
 
 /// Makes a confirmation link for `email` and puts the message in the outbox, inside `tx`.
+/// After committing, call `state.outbox.wake()` so it is sent at once.
 pub async fn issue(
     tx: &mut Tx,
     state: &AppState,
@@ -76,8 +77,13 @@ pub async fn issue(
     .bind(now())
     .execute(&mut **tx)
     .await?;
-    // The delivery the host has without SMTP: whoever reads the log hands the link over.
-    tracing::info!(target: "badgecommons::email", to = %email, %link, "email confirmation link");
+    if state.outbox.sends_mail() {
+        // The link stays out of the log: it would let log readers confirm the address.
+        tracing::info!(target: "badgecommons::email", to = %email, "email confirmation queued");
+    } else {
+        // The delivery the host has without SMTP: whoever reads the log hands the link over.
+        tracing::info!(target: "badgecommons::email", to = %email, %link, "email confirmation link");
+    }
     Ok(())
 }
 
@@ -200,6 +206,7 @@ async fn resend(
     let mut tx = state.db.begin().await?;
     issue(&mut tx, &state, member.id, &email).await?;
     tx.commit().await?;
+    state.outbox.wake();
     Ok(Redirect::to("/account?confirmation=sent").into_response())
 }
 

@@ -84,6 +84,7 @@ pub async fn register(
     }
     super::email_confirmation::issue(&mut tx, state, user_id, email).await?;
     tx.commit().await?;
+    state.outbox.wake();
     Ok(user_id)
 }
 

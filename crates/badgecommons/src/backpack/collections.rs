@@ -24,7 +24,7 @@ use crate::web::{render, AppState, Chrome, Failure, Viewer};
 
 /// The most collections one member may make, and the most badges in one.
 const MAX_COLLECTIONS: usize = 100;
-const MAX_ITEMS: usize = 500;
+pub(super) const MAX_ITEMS: usize = 500;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -118,7 +118,7 @@ struct CollectionFields {
     public: Option<String>,
 }
 
-fn checked_name(name: &str) -> Result<String, Failure> {
+pub(super) fn checked_name(name: &str) -> Result<String, Failure> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(Failure::Invalid(
@@ -134,8 +134,20 @@ async fn create_form(
     Form(fields): Form<CollectionFields>,
 ) -> Result<Response, Failure> {
     let member = viewer.require_member()?;
-    let name = checked_name(&fields.name)?;
-    if store::collections(&state.db, member.id).await?.len() >= MAX_COLLECTIONS {
+    let id = create(&state, member.id, &fields.name, fields.public.is_some()).await?;
+    Ok(Redirect::to(&format!("/backpack/collections/{id}")).into_response())
+}
+
+/// Makes a collection of `owner`'s (the form and the API): checks the name and the member's
+/// limit and picks a free slug; returns its id.
+pub(super) async fn create(
+    state: &AppState,
+    owner: i64,
+    name: &str,
+    public: bool,
+) -> Result<i64, Failure> {
+    let name = checked_name(name)?;
+    if store::collections(&state.db, owner).await?.len() >= MAX_COLLECTIONS {
         return Err(Failure::Invalid(format!(
             "You have {MAX_COLLECTIONS} collections, the most one member may have."
         )));
@@ -151,12 +163,8 @@ async fn create_form(
         } else {
             format!("{base}-{n}")
         };
-        match store::create_collection(&state.db, member.id, &slug, &name, fields.public.is_some())
-            .await
-        {
-            Ok(id) => {
-                return Ok(Redirect::to(&format!("/backpack/collections/{id}")).into_response())
-            }
+        match store::create_collection(&state.db, owner, &slug, &name, public).await {
+            Ok(id) => return Ok(id),
             Err(e) if is_unique_violation(&e) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -177,7 +185,12 @@ struct EditPage {
     addable: Vec<BadgeView>,
 }
 
-async fn own_collection(state: &AppState, viewer: &Viewer, id: i64) -> Result<Collection, Failure> {
+/// The viewer's collection `id`; anyone else's is "not found", as if it did not exist.
+pub(super) async fn own_collection(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<Collection, Failure> {
     let member = viewer.require_member()?;
     store::collection(&state.db, member.id, id)
         .await?
@@ -257,37 +270,59 @@ async fn add_form(
     Form(fields): Form<AddFields>,
 ) -> Result<Response, Failure> {
     let collection = own_collection(&state, &viewer, id).await?;
-    let owner = collection.user_id;
-    let not_yours = || Failure::NotFound("That badge is not in your backpack.".into());
     if store::items(&state.db, id).await?.len() >= MAX_ITEMS {
         return Err(Failure::Invalid(format!(
             "A collection holds at most {MAX_ITEMS} badges."
         )));
     }
-    match fields.badge.split_once(':') {
+    let item = match fields.badge.split_once(':') {
         Some(("imported", badge)) => {
-            let badge: i64 = badge.parse().map_err(|_| {
+            let badge = badge.parse().map_err(|_| {
                 Failure::BadRequest(format!("{:?} is not a badge id.", fields.badge))
             })?;
-            store::get(&state.db, owner, badge)
-                .await?
-                .ok_or_else(not_yours)?;
-            store::add_item(&state.db, id, Some(badge), None).await?;
+            ItemRef::Imported(badge)
         }
-        Some(("award", award)) => {
-            awards::get(&state.db, award)
-                .await?
-                .filter(|a| a.recipient_user_id == Some(owner))
-                .ok_or_else(not_yours)?;
-            store::add_item(&state.db, id, None, Some(award)).await?;
-        }
+        Some(("award", award)) => ItemRef::Award(award.to_owned()),
         _ => {
             return Err(Failure::BadRequest(
                 "badge must be imported:{id} or award:{id}.".into(),
             ))
         }
-    }
+    };
+    let (badge, award) = owned_item(&state, collection.user_id, item).await?;
+    store::add_item(&state.db, id, badge, award.as_deref()).await?;
     Ok(Redirect::to(&format!("/backpack/collections/{id}")).into_response())
+}
+
+/// A badge a collection may hold: one imported into the backpack, or an award made here.
+pub(super) enum ItemRef {
+    Imported(i64),
+    Award(String),
+}
+
+/// Checks that the badge is `owner`'s (anyone else's is "not found", so ids reveal nothing) and
+/// gives it as the store names items: (imported badge id, award id).
+pub(super) async fn owned_item(
+    state: &AppState,
+    owner: i64,
+    item: ItemRef,
+) -> Result<(Option<i64>, Option<String>), Failure> {
+    let not_yours = || Failure::NotFound("That badge is not in your backpack.".into());
+    match item {
+        ItemRef::Imported(badge) => {
+            store::get(&state.db, owner, badge)
+                .await?
+                .ok_or_else(not_yours)?;
+            Ok((Some(badge), None))
+        }
+        ItemRef::Award(award) => {
+            awards::get(&state.db, &award)
+                .await?
+                .filter(|a| a.recipient_user_id == Some(owner))
+                .ok_or_else(not_yours)?;
+            Ok((None, Some(award)))
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -11,6 +11,7 @@
 //! (collections and their share pages), `export.rs` (the zip).
 
 mod collections;
+mod collections_api;
 mod export;
 mod routes;
 pub mod store;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(routes::routes())
         .merge(collections::routes())
+        .merge(collections_api::routes())
         .merge(export::routes())
 }
 

@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use openbadges::bake::{self, ImageFormat};
-use serde::Deserialize;
 use serde_json::json;
 
 use super::store::{self, ImportedBadge, NewImport};
@@ -21,6 +20,7 @@ use super::{
 };
 use crate::accounts::model::Member;
 use crate::recognition::awards::{self, Award};
+use crate::recognition::VisibilityFields;
 use crate::recognition::{documents, Input, MAX_IMAGE_BYTES};
 use crate::web::{render, render_rejected, AppState, Chrome, Failure, Viewer};
 
@@ -316,11 +316,6 @@ async fn delete_form(
     Ok(Redirect::to("/backpack").into_response())
 }
 
-#[derive(Deserialize)]
-struct VisibilityFields {
-    show: String,
-}
-
 async fn visibility_form(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -328,15 +323,7 @@ async fn visibility_form(
     Form(fields): Form<VisibilityFields>,
 ) -> Result<Response, Failure> {
     let member = viewer.require_member()?;
-    let hidden = match fields.show.as_str() {
-        "yes" => false,
-        "no" => true,
-        other => {
-            return Err(Failure::BadRequest(format!(
-                "show must be yes or no, not {other:?}."
-            )))
-        }
-    };
+    let hidden = fields.hidden()?;
     if !store::set_hidden(&state.db, member.id, id, hidden).await? {
         return Err(Failure::not_found("badge in your backpack"));
     }

@@ -371,7 +371,22 @@ pub async fn update_collection(
     name: &str,
     public: bool,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    save_collection(db, user_id, id, name, public, None).await
+}
+
+/// Renames a collection, sets whether it is public and, when `items` is given, replaces its
+/// badges with them in that order (imported badge id or award id each; the caller has checked
+/// they are the member's and listed once) — all in one transaction. False when it is not theirs.
+pub async fn save_collection(
+    db: &Db,
+    user_id: i64,
+    id: i64,
+    name: &str,
+    public: bool,
+    items: Option<&[(Option<i64>, Option<String>)]>,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(
         "UPDATE backpack_collections
          SET name = $3, public_at = CASE WHEN $4 = 1 THEN COALESCE(public_at, $5) ELSE NULL END
          WHERE id = $1 AND user_id = $2",
@@ -381,9 +396,30 @@ pub async fn update_collection(
     .bind(name)
     .bind(i64::from(public))
     .bind(now())
-    .execute(db.pool())
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if let (true, Some(items)) = (updated, items) {
+        sqlx::query("DELETE FROM backpack_collection_items WHERE collection_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for (n, (badge_id, award_id)) in items.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO backpack_collection_items (collection_id, badge_id, award_id, position)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(badge_id)
+            .bind(award_id.as_deref())
+            .bind(n as i64 + 1)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(updated)
 }
 
 pub async fn delete_collection(db: &Db, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {

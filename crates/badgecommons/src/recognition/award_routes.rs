@@ -1,4 +1,5 @@
-//! The issuer's and the awards' public URLs, and the forms and API that make and revoke awards.
+//! The issuer's and the awards' public URLs, and the forms and API that make and revoke awards,
+//! show or hide them on the recipient's profile, and read or change the issuer profile.
 //!
 //! Content negotiation on `/issuer` and `/credentials/{id}` follows what the Open Badges tools
 //! ask for: `application/vc+ld+json` gets the OB 3.0 credential, `application/ld+json` and
@@ -38,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/badges/{id}/awards", post(award_form))
         .route("/api/v1/badges/{id}/awards", post(award_api))
         .route("/api/v1/awards/{id}/revoke", post(revoke_api))
+        .route("/api/v1/awards/{id}/visibility", post(visibility_api))
+        .route("/api/v1/issuer", get(issuer_api).patch(patch_issuer_api))
 }
 
 fn json_response(content_type: &'static str, value: &Value) -> Response {
@@ -182,37 +185,15 @@ async fn save_issuer(
 ) -> Result<Response, Failure> {
     viewer.require_admin()?;
     let form = crate::web::multipart::read(form, "image").await?;
-    let name = form.get("name").trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(Failure::Invalid(
-            "The issuer needs a name of at most 200 characters.".into(),
-        ));
-    }
-    let url = form.get("url").trim();
-    if !url.is_empty() && !badge_classes::is_http_url(url) {
-        return Err(Failure::Invalid(format!("{url:?} is not an http(s) URL.")));
-    }
-    let email = form.get("email").trim();
-    let email = if email.is_empty() {
-        String::new()
-    } else {
-        awards::normalise_email(email)
-            .ok_or_else(|| Failure::Invalid(format!("{email:?} is not an email address.")))?
+    // The form always sends every field: an emptied one clears it (the name is refused).
+    let changes = IssuerChanges {
+        name: Some(form.get("name").to_owned()),
+        url: Some(form.get("url").to_owned()),
+        email: Some(form.get("email").to_owned()),
+        description: Some(form.get("description").to_owned()),
+        image: form.file.as_deref().map(super::images::check_image),
     };
-    let image = form
-        .file
-        .as_deref()
-        .map(super::images::check_image)
-        .transpose()
-        .map_err(|e| Failure::Invalid(e.to_string()))?
-        .map(|checked| (checked.bytes.clone(), checked.content_type().to_owned()));
-    let mut profile = issuer_profile::get(&state).await?;
-    profile.name = name.to_owned();
-    profile.url = url.to_owned();
-    profile.email = email;
-    profile.description = form.get("description").trim().to_owned();
-    profile.has_image |= image.is_some();
-    issuer_profile::save(&state.db, &profile, image).await?;
+    let profile = update_issuer(&state, changes).await?;
     render(&IssuerForm {
         chrome: viewer
             .chrome(&state, "Issuer profile", "/admin/issuer")
@@ -220,6 +201,116 @@ async fn save_issuer(
         profile,
         saved: true,
     })
+}
+
+/// Changes to the issuer profile, from its form or `PATCH /api/v1/issuer`; `None` keeps a field.
+struct IssuerChanges {
+    name: Option<String>,
+    url: Option<String>,
+    email: Option<String>,
+    description: Option<String>,
+    /// A new image, as read (and checked, or refused) from an upload or a data URI.
+    image: Option<Result<super::images::CheckedImage, super::images::ImageError>>,
+}
+
+/// Checks the changes and saves them, all or nothing; the one place the form and the API check
+/// the issuer profile, so that both accept exactly the same.
+async fn update_issuer(
+    state: &AppState,
+    changes: IssuerChanges,
+) -> Result<issuer_profile::IssuerProfile, Failure> {
+    let mut profile = issuer_profile::get(state).await?;
+    if let Some(name) = changes.name {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(Failure::Invalid(
+                "The issuer needs a name of at most 200 characters.".into(),
+            ));
+        }
+        profile.name = name.to_owned();
+    }
+    if let Some(url) = changes.url {
+        let url = url.trim();
+        if !url.is_empty() && !badge_classes::is_http_url(url) {
+            return Err(Failure::Invalid(format!("{url:?} is not an http(s) URL.")));
+        }
+        profile.url = url.to_owned();
+    }
+    if let Some(email) = changes.email {
+        let email = email.trim();
+        profile.email = if email.is_empty() {
+            String::new()
+        } else {
+            awards::normalise_email(email)
+                .ok_or_else(|| Failure::Invalid(format!("{email:?} is not an email address.")))?
+        };
+    }
+    if let Some(description) = changes.description {
+        profile.description = description.trim().to_owned();
+    }
+    let image = changes
+        .image
+        .transpose()
+        .map_err(|e| Failure::Invalid(e.to_string()))?
+        .map(|checked| (checked.bytes.clone(), checked.content_type().to_owned()));
+    profile.has_image |= image.is_some();
+    issuer_profile::save(&state.db, &profile, image).await?;
+    Ok(profile)
+}
+
+/// The issuer profile as `/api/v1/issuer` gives it.
+fn issuer_json(state: &AppState, profile: &issuer_profile::IssuerProfile) -> Value {
+    json!({
+        "name": profile.name,
+        "url": profile.url_or(state),
+        "email": profile.email,
+        "description": profile.description,
+        "imageUrl": profile.has_image.then(|| state.url("/issuer/image")),
+        "did": state.issuer.did,
+        "profiles": {
+            "html": state.url("/issuer"),
+            "ob2": state.url("/issuer/ob2.json"),
+            "ob3": state.url("/issuer/ob3.json"),
+            "did": state.url("/.well-known/did.json"),
+        },
+    })
+}
+
+/// `GET /api/v1/issuer`: public, like `/issuer`.
+async fn issuer_api(State(state): State<AppState>) -> Result<Response, Failure> {
+    let profile = issuer_profile::get(&state).await?;
+    Ok(Json(issuer_json(&state, &profile)).into_response())
+}
+
+/// `PATCH /api/v1/issuer` body: any of the fields; `image` is a `data:` URI.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssuerPatch {
+    name: Option<String>,
+    url: Option<String>,
+    email: Option<String>,
+    description: Option<String>,
+    image: Option<String>,
+}
+
+async fn patch_issuer_api(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Json(body): Json<IssuerPatch>,
+) -> Result<Response, Failure> {
+    viewer.require_admin()?;
+    let changes = IssuerChanges {
+        name: body.name,
+        url: body.url,
+        email: body.email,
+        description: body.description,
+        image: body
+            .image
+            .as_deref()
+            .map(super::images::image_from_data_uri),
+    };
+    let profile = update_issuer(&state, changes).await?;
+    Ok(Json(issuer_json(&state, &profile)).into_response())
 }
 
 #[derive(Template)]
@@ -573,9 +664,23 @@ async fn revoke_form(
     Ok(Redirect::to(&format!("/credentials/{id}")).into_response())
 }
 
+/// The show/hide-on-my-profile form of awards and imported badges.
 #[derive(Deserialize)]
-struct VisibilityFields {
+pub(crate) struct VisibilityFields {
     show: String,
+}
+
+impl VisibilityFields {
+    /// Whether the badge is to be hidden (`show=no`) or shown (`show=yes`).
+    pub(crate) fn hidden(&self) -> Result<bool, Failure> {
+        match self.show.as_str() {
+            "yes" => Ok(false),
+            "no" => Ok(true),
+            other => Err(Failure::BadRequest(format!(
+                "show must be yes or no, not {other:?}."
+            ))),
+        }
+    }
 }
 
 /// A recipient shows or hides one of their badges on their profile.
@@ -586,21 +691,36 @@ async fn visibility_form(
     Form(fields): Form<VisibilityFields>,
 ) -> Result<Response, Failure> {
     let member = viewer.require_member()?;
-    let hidden = match fields.show.as_str() {
-        "yes" => false,
-        "no" => true,
-        other => {
-            return Err(Failure::BadRequest(format!(
-                "show must be yes or no, not {other:?}."
-            )))
-        }
-    };
+    let hidden = fields.hidden()?;
     if !awards::set_hidden(&state.db, &id, member.id, hidden).await? {
         return Err(Failure::Forbidden(
             "Only the badge's recipient decides whether it shows on their profile.".into(),
         ));
     }
     Ok(Redirect::to(&format!("/u/{}", member.username)).into_response())
+}
+
+/// `POST /api/v1/awards/{id}/visibility` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VisibilityRequest {
+    show: bool,
+}
+
+/// The API form of [`visibility_form`]: the same rule, the recipient alone decides.
+async fn visibility_api(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Json(body): Json<VisibilityRequest>,
+) -> Result<Response, Failure> {
+    let member = viewer.require_member()?;
+    if !awards::set_hidden(&state.db, &id, member.id, !body.show).await? {
+        return Err(Failure::Forbidden(
+            "Only the badge's recipient decides whether it shows on their profile.".into(),
+        ));
+    }
+    Ok(Json(json!({"id": id, "shown": body.show})).into_response())
 }
 
 async fn revoke(state: &AppState, id: &str, reason: &str, by: i64) -> Result<(), Failure> {
@@ -680,7 +800,7 @@ async fn award_api(
     Path(badge_class_id): Path<i64>,
     Json(body): Json<AwardRequest>,
 ) -> Result<Response, Failure> {
-    let staff = viewer.require_staff()?;
+    let giver = viewer.require_member()?;
     let who = match (body.username.as_deref(), body.email.as_deref()) {
         (Some(username), None) => Who::Username(username),
         (None, Some(email)) => Who::Email(email),
@@ -690,14 +810,19 @@ async fn award_api(
             ))
         }
     };
-    let new = recipient(&state, who, &body.name).await?;
+    // Members award peer-awardable badges with exactly the form's rules.
+    let new = if giver.is_staff() {
+        recipient(&state, who, &body.name).await?
+    } else {
+        peer_recipient(&state, badge_class_id, giver, who, &body.narrative).await?
+    };
     let award = awards::award(
         &state,
         NewAward {
             badge_class_id,
             narrative: body.narrative,
             evidence: body.evidence.links(),
-            awarded_by: Some(staff.id),
+            awarded_by: Some(giver.id),
             ..new
         },
     )

@@ -25,7 +25,7 @@ use axum::Router;
 
 use crate::web::AppState;
 
-pub(crate) use award_routes::baked_image;
+pub(crate) use award_routes::{baked_image, VisibilityFields};
 pub use report_text::report_text;
 pub(crate) use verify_page::{api_input, form_input, Input};
 pub use verify_page::{MAX_IMAGE_BYTES, UPLOAD_PATHS};

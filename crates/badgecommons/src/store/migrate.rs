@@ -45,6 +45,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "email confirmation",
         include_str!("migrations/sqlite/0007_email_confirmation.sql"),
     ),
+    (
+        8,
+        "email delivery",
+        include_str!("migrations/sqlite/0008_email_delivery.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -82,6 +87,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "email confirmation",
         include_str!("migrations/postgres/0007_email_confirmation.sql"),
+    ),
+    (
+        8,
+        "email delivery",
+        include_str!("migrations/postgres/0008_email_delivery.sql"),
     ),
 ];
 

@@ -35,12 +35,19 @@ pub struct TestApp {
     pub database_url: String,
     pub data_dir: PathBuf,
     pub backend: Backend,
+    /// The running app's state, for calling its jobs directly.
+    pub state: AppState,
     server: tokio::task::JoinHandle<()>,
+    /// The email outbox sender, when the test configured SMTP.
+    mailer: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        if let Some(mailer) = &self.mailer {
+            mailer.abort();
+        }
         if self.backend == Backend::Sqlite {
             let _ = std::fs::remove_dir_all(&self.data_dir);
         }
@@ -115,6 +122,8 @@ pub fn test_settings(database_url: &str, data_dir: &std::path::Path) -> Settings
             verify_per_minute: 1000,
         },
         fetch: badgecommons::net::FetchPolicy::default(),
+        smtp_url: None,
+        mail_from: "Test Commons <noreply@example.org>".to_string(),
     }
 }
 
@@ -138,7 +147,9 @@ impl TestApp {
         configure(&mut settings);
         let db = Db::open(&database_url).await.expect("open database");
         let state = AppState::new(db.clone(), settings).expect("app state");
-        let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let mailer = badgecommons::jobs::outbox::spawn(state.clone());
+        let app = web::router(state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -148,7 +159,9 @@ impl TestApp {
             database_url,
             data_dir,
             backend,
+            state,
             server,
+            mailer,
         })
     }
 
