@@ -23,5 +23,6 @@
 #![warn(missing_docs)]
 
 pub mod atom;
+pub mod fetch;
 pub mod markdown;
 pub mod sanitize;
