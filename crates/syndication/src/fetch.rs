@@ -124,6 +124,13 @@ impl Canned {
         self
     }
 
+    /// Answers `requested_url` with `response` as given, so that its `url` can differ from the
+    /// one asked for: that is how a test models a redirect the fetcher followed.
+    pub fn with_response(mut self, requested_url: &str, response: Response) -> Canned {
+        self.responses.insert(requested_url.to_owned(), response);
+        self
+    }
+
     /// The requests made so far.
     pub fn asked(&self) -> Vec<Request> {
         self.asked.lock().map(|a| a.clone()).unwrap_or_default()

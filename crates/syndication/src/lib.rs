@@ -5,11 +5,12 @@
 //! sites link to a topic and say so. This crate holds the formats and protocols
 //! for that, and nothing that needs a database or a web server:
 //!
-//! - feeds: reading RSS, Atom, JSON Feed and h-feed, and writing Atom
-//!   ([`atom`]);
-//! - discovery of a site's feeds and endpoints, Webmention and WebSub (later
-//!   issues; network access will come in through a small `Fetch` trait so tests
-//!   run offline);
+//! - feeds: reading RSS, Atom, JSON Feed and h-feed into one entry model
+//!   ([`feeds`]), and writing Atom ([`atom`]);
+//! - discovery of a site's feeds, `rel=me` links, WebSub hub and Webmention
+//!   endpoint ([`discovery`]); sending and verifying Webmentions
+//!   ([`webmention`]); network access comes in through the small
+//!   [`fetch::Fetch`] trait so tests run offline;
 //! - the one HTML sanitising policy of the project ([`sanitize`]): every piece
 //!   of HTML that comes from outside — a member's post, a feed entry, a
 //!   Webmention source — passes through [`sanitize::clean_html`] before it is
@@ -23,6 +24,9 @@
 #![warn(missing_docs)]
 
 pub mod atom;
+pub mod discovery;
+pub mod feeds;
 pub mod fetch;
 pub mod markdown;
 pub mod sanitize;
+pub mod webmention;
