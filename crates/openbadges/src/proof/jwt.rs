@@ -647,7 +647,7 @@ pub fn sign_ed25519(credential: &Value, key: &SigningKey, kid: &str) -> Result<S
     }
     let header = serde_json::json!({ "alg": "EdDSA", "typ": "JWT", "kid": kid });
     let encode = |v: &Value| -> Result<String, JwtError> {
-        serde_json::to_vec(v)
+        serde_json::to_vec(&with_sorted_keys(v))
             .map(|b| URL_SAFE_NO_PAD.encode(b))
             .map_err(|e| JwtError::Signing(e.to_string()))
     };
@@ -657,6 +657,25 @@ pub fn sign_ed25519(credential: &Value, key: &SigningKey, kid: &str) -> Result<S
         "{input}.{}",
         URL_SAFE_NO_PAD.encode(signature.to_bytes())
     ))
+}
+
+/// `value` with every object's members in key order, so that the same credential always makes
+/// the same token: serde_json keeps insertion order or sorts depending on a crate feature that
+/// any other dependency in a build may switch on.
+fn with_sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), with_sorted_keys(&map[k.as_str()])))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(with_sorted_keys).collect()),
+        other => other.clone(),
+    }
 }
 
 fn shorten(s: &str) -> String {
