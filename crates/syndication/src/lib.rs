@@ -9,8 +9,9 @@
 //!   ([`feeds`]), and writing Atom ([`atom`]);
 //! - discovery of a site's feeds, `rel=me` links, WebSub hub and Webmention
 //!   endpoint ([`discovery`]); sending and verifying Webmentions
-//!   ([`webmention`]); network access comes in through the small
-//!   [`fetch::Fetch`] trait so tests run offline;
+//!   ([`webmention`]); subscribing to WebSub hubs ([`websub`]); network
+//!   access comes in through the small [`fetch::Fetch`] trait so tests run
+//!   offline;
 //! - the one HTML sanitising policy of the project ([`sanitize`]): every piece
 //!   of HTML that comes from outside — a member's post, a feed entry, a
 //!   Webmention source — passes through [`sanitize::clean_html`] before it is
@@ -30,3 +31,4 @@ pub mod fetch;
 pub mod markdown;
 pub mod sanitize;
 pub mod webmention;
+pub mod websub;
