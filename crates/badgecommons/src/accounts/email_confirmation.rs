@@ -13,14 +13,11 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use rand::RngCore;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::net::SocketAddr;
 
+use super::tokens::{hash_token, new_token};
 use crate::store::{now, Tx, DAY_MS};
 use crate::web::{render, AppState, Chrome, Failure, Viewer};
 
@@ -33,10 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/account/confirm-email", post(resend))
 }
 
-fn token_hash(token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
-}
-
 /// Makes a confirmation link for `email` and puts the message in the outbox, inside `tx`.
 /// After committing, call `state.outbox.wake()` so it is sent at once.
 pub async fn issue(
@@ -45,13 +38,11 @@ pub async fn issue(
     user_id: i64,
     email: &str,
 ) -> Result<(), sqlx::Error> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = new_token();
     sqlx::query(
         "INSERT INTO email_confirmations (token_hash, user_id, email, created_at) VALUES ($1, $2, $3, $4)",
     )
-    .bind(token_hash(&token))
+    .bind(hash_token(&token))
     .bind(user_id)
     .bind(email.trim().to_lowercase())
     .bind(now())
@@ -116,7 +107,7 @@ async fn confirm(
         "SELECT c.user_id, c.email, c.created_at, c.used_at, u.email AS current_email
          FROM email_confirmations c JOIN users u ON u.id = c.user_id WHERE c.token_hash = $1",
     )
-    .bind(token_hash(query.token.trim()))
+    .bind(hash_token(query.token.trim()))
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(invalid)?;
@@ -135,7 +126,7 @@ async fn confirm(
     let at = now();
     sqlx::query("UPDATE email_confirmations SET used_at = $1 WHERE token_hash = $2")
         .bind(at)
-        .bind(token_hash(query.token.trim()))
+        .bind(hash_token(query.token.trim()))
         .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE users SET email_confirmed_at = $1 WHERE id = $2")

@@ -43,20 +43,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/issuer", get(issuer_api).patch(patch_issuer_api))
 }
 
-fn json_response(content_type: &'static str, value: &Value) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            ),
-        ],
-        value.to_string(),
-    )
-        .into_response()
-}
-
 /// What a request's `Accept` asks for, of the forms the credential and issuer URLs have.
 #[derive(PartialEq)]
 enum Wanted {
@@ -88,7 +74,7 @@ fn wanted(headers: &HeaderMap) -> Wanted {
 }
 
 async fn did_document(State(state): State<AppState>) -> Response {
-    json_response("application/did+json", &state.issuer.did_document())
+    documents::json_document("application/did+json", &state.issuer.did_document())
 }
 
 #[derive(Template)]
@@ -108,11 +94,11 @@ async fn issuer_page(
 ) -> Result<Response, Failure> {
     let profile = issuer_profile::get(&state).await?;
     match wanted(&headers) {
-        Wanted::Ob2 => Ok(json_response(
+        Wanted::Ob2 => Ok(documents::json_document(
             "application/ld+json",
             &documents::ob2_profile(&state, &profile),
         )),
-        Wanted::Ob3 => Ok(json_response(
+        Wanted::Ob3 => Ok(documents::json_document(
             "application/ld+json",
             &ob3_profile_document(&state, &profile),
         )),
@@ -137,7 +123,7 @@ fn ob3_profile_document(state: &AppState, profile: &issuer_profile::IssuerProfil
 
 async fn issuer_ob2(State(state): State<AppState>) -> Result<Response, Failure> {
     let profile = issuer_profile::get(&state).await?;
-    Ok(json_response(
+    Ok(documents::json_document(
         "application/ld+json",
         &documents::ob2_profile(&state, &profile),
     ))
@@ -145,7 +131,7 @@ async fn issuer_ob2(State(state): State<AppState>) -> Result<Response, Failure> 
 
 async fn issuer_ob3(State(state): State<AppState>) -> Result<Response, Failure> {
     let profile = issuer_profile::get(&state).await?;
-    Ok(json_response(
+    Ok(documents::json_document(
         "application/ld+json",
         &ob3_profile_document(&state, &profile),
     ))
@@ -345,7 +331,7 @@ async fn credential(
     };
     match (form, wanted) {
         (Some(ext @ ("png" | "svg")), _) => baked(&state, &award, ext).await,
-        (_, Wanted::Ob3) => Ok(json_response(
+        (_, Wanted::Ob3) => Ok(documents::json_document(
             "application/vc+ld+json",
             &serde_json::from_str(&award.credential).unwrap_or(Value::Null),
         )),
@@ -379,7 +365,7 @@ async fn credential_ob2(
     Path(id): Path<String>,
 ) -> Result<Response, Failure> {
     let award = find(&state, &id).await?;
-    Ok(json_response(
+    Ok(documents::json_document(
         "application/ld+json",
         &documents::ob2_assertion(&state, &award),
     ))
@@ -482,7 +468,7 @@ async fn status_list(
         &documents::rfc3339(crate::store::now()),
     )
     .map_err(|e| Failure::Internal(format!("signing status list {list}: {e}")))?;
-    let mut response = json_response("application/vc+ld+json", &signed);
+    let mut response = documents::json_document("application/vc+ld+json", &signed);
     // Revocations must show within one request: never cached.
     response
         .headers_mut()

@@ -362,13 +362,14 @@ pub async fn revoked_indices(db: &Db, list: i64) -> Result<Vec<i64>, sqlx::Error
     .collect()
 }
 
-/// Whether status list `list` has any index given out (lists past the last one do not exist).
+/// Whether status list `list` has any index given out (lists past the last one do not exist);
+/// list 0 exists from the start.
 pub async fn status_list_exists(db: &Db, list: i64) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query("SELECT COALESCE(MAX(status_index), -1) AS last FROM awards")
+    let row = sqlx::query("SELECT next_index FROM status_index_counter WHERE id = 1")
         .fetch_one(db.pool())
         .await?;
-    let last: i64 = row.try_get("last")?;
-    Ok(list >= 0 && list <= last.max(0) / documents::STATUS_LIST_SIZE)
+    let next: i64 = row.try_get("next_index")?;
+    Ok(list >= 0 && list <= (next - 1).max(0) / documents::STATUS_LIST_SIZE)
 }
 
 /// A member who can receive an award: id, username and email address.
@@ -411,18 +412,15 @@ async fn username_of(db: &Db, user_id: i64) -> Result<Option<String>, sqlx::Erro
         .transpose()
 }
 
-/// The address in lower case, when it looks like one (`local@domain.tld`, no spaces).
+/// The address in lower case, when it is one by the accounts' rule and has a single `@`.
 pub fn normalise_email(email: &str) -> Option<String> {
     let email = email.trim().to_lowercase();
-    let (local, domain) = email.split_once('@')?;
-    let ok = !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.contains(char::is_whitespace)
+    let valid = crate::accounts::model::email_problem(&email).is_none()
         && email.matches('@').count() == 1
-        && email.len() <= 254;
-    ok.then_some(email)
+        && !email
+            .split_once('@')
+            .is_some_and(|(_, domain)| domain.ends_with('.'));
+    valid.then_some(email)
 }
 
 fn new_id() -> String {

@@ -101,24 +101,6 @@ fn wants_json(headers: &HeaderMap) -> bool {
     json > 0.0 && json > html && json >= any
 }
 
-/// A JSON(-LD) document as Open Badges tools fetch it: readable from any origin.
-fn json_document(value: &Value) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/ld+json"),
-            ),
-            (
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            ),
-        ],
-        value.to_string(),
-    )
-        .into_response()
-}
-
 async fn badge_page(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -127,7 +109,10 @@ async fn badge_page(
 ) -> Result<Response, Failure> {
     let class = find(&state, id).await?;
     if wants_json(&headers) {
-        let mut response = json_document(&badge_classes::ob2_badge_class(&state, &class));
+        let mut response = super::documents::json_document(
+            "application/ld+json",
+            &badge_classes::ob2_badge_class(&state, &class),
+        );
         let location = HeaderValue::from_str(&badge_classes::ob2_path(id))
             .map_err(|e| Failure::Internal(e.to_string()))?;
         let headers = response.headers_mut();
@@ -154,16 +139,18 @@ async fn badge_page(
 
 async fn ob2_json(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Failure> {
     let class = find(&state, id).await?;
-    Ok(json_document(&badge_classes::ob2_badge_class(
-        &state, &class,
-    )))
+    Ok(super::documents::json_document(
+        "application/ld+json",
+        &badge_classes::ob2_badge_class(&state, &class),
+    ))
 }
 
 async fn ob3_json(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, Failure> {
     let class = find(&state, id).await?;
-    Ok(json_document(&badge_classes::ob3_achievement_document(
-        &state, &class,
-    )))
+    Ok(super::documents::json_document(
+        "application/ld+json",
+        &badge_classes::ob3_achievement_document(&state, &class),
+    ))
 }
 
 /// The image as stored (see `images::serve` for the headers).

@@ -31,6 +31,24 @@ use super::awards::Award;
 use super::issuer_profile::IssuerProfile;
 use crate::web::AppState;
 
+/// A JSON(-LD) document as Open Badges tools fetch it: with its content type, readable from any
+/// origin (browser-based verifiers and backpacks fetch across origins).
+pub fn json_document(content_type: &'static str, value: &Value) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
+        ],
+        value.to_string(),
+    )
+        .into_response()
+}
+
 /// Entries in one status list.
 pub const STATUS_LIST_SIZE: i64 = 131_072;
 
