@@ -281,8 +281,14 @@ both_backends! {
         let mut settings = common::test_settings(&app.database_url, &app.data_dir);
         settings.public_url = app.base.clone();
         let state = AppState::new(app.db.clone(), settings).expect("state");
+        // The job's row is held while both start, so that neither worker can finish the job
+        // before the other has looked for unfinished jobs: both must find it.
+        let mut hold = app.db.begin().await.expect("hold");
+        sqlx::query("UPDATE bulk_award_jobs SET worked_at = worked_at WHERE id = $1")
+            .bind(job).execute(&mut *hold).await.expect("hold the job");
         let (a, b) = tokio::join!(bulk_awards::resume_bulk_jobs(&state), bulk_awards::resume_bulk_jobs(&state));
         assert_eq!((a.expect("resume"), b.expect("resume")), (1, 1));
+        hold.commit().await.expect("release the job");
 
         let result = finished(&api, job).await;
         assert_eq!(result["done"], 3, "{result}");
