@@ -209,7 +209,7 @@ pub fn badge_json(state: &AppState, badge: &ImportedBadge) -> Value {
         "valid": standing.is_valid(),
         "revoked": badge.revoked_at.is_some(),
         "shown": badge.hidden_at.is_none(),
-        "verified_at": crate::recognition::documents::rfc3339(badge.verified_at),
+        "verified_at": crate::web::Stamp(badge.verified_at).iso(),
         "credential_url": state.url(&format!("/backpack/badges/{}/credential", badge.id)),
         "report": serde_json::from_str::<Value>(&badge.report).unwrap_or(Value::Null),
     })

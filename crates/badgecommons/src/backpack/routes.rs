@@ -117,7 +117,7 @@ impl BadgeView {
 
     pub fn award(state: &AppState, award: &Award, issuer: &str) -> BadgeView {
         let credential_url = documents::credential_url(state, &award.id);
-        let issued = documents::rfc3339(award.issued_at);
+        let issued = crate::web::Stamp(award.issued_at).iso();
         BadgeView {
             key: format!("award:{}", award.id),
             imported_id: None,
@@ -400,7 +400,7 @@ async fn list_api(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
                 "id": a.id,
                 "name": a.badge_name,
                 "issuer": issuer,
-                "issued": documents::rfc3339(a.issued_at),
+                "issued": crate::web::Stamp(a.issued_at).iso(),
                 "status": Standing::of_award(a.revoked_at.is_some()).as_str(),
                 "credential_url": documents::credential_url(&state, &a.id),
             })

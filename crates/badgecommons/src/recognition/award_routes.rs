@@ -349,8 +349,8 @@ async fn credential(
                     .chrome(&state, &award.badge_name, &format!("/credentials/{id}"))
                     .await?,
                 issuer_name: issuer_profile::get(&state).await?.name,
-                issued: documents::rfc3339(award.issued_at),
-                revoked: award.revoked_at.map(documents::rfc3339),
+                issued: crate::web::Stamp(award.issued_at).iso(),
+                revoked: award.revoked_at.map(|at| crate::web::Stamp(at).iso()),
                 credential_url: documents::credential_url(&state, &award.id),
                 can_revoke: viewer.require_admin().is_ok() && award.revoked_at.is_none(),
                 class,
@@ -465,7 +465,7 @@ async fn status_list(
         &unsigned,
         key,
         method,
-        &documents::rfc3339(crate::store::now()),
+        &crate::web::Stamp(crate::store::now()).iso(),
     )
     .map_err(|e| Failure::Internal(format!("signing status list {list}: {e}")))?;
     let mut response = documents::json_document("application/vc+ld+json", &signed);

@@ -200,7 +200,7 @@ fn signed_credential(
         &unsigned,
         key,
         method,
-        &documents::rfc3339(award.issued_at),
+        &crate::web::Stamp(award.issued_at).iso(),
     )
     .map_err(|e| AwardError::Signing(e.to_string()))?;
     serde_json::to_string(&signed).map_err(|e| AwardError::Signing(e.to_string()))

@@ -55,14 +55,6 @@ pub const STATUS_LIST_SIZE: i64 = 131_072;
 const VC_V2: &str = "https://www.w3.org/ns/credentials/v2";
 const OB_V3: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 
-/// An RFC 3339 UTC time (seconds) of Unix milliseconds.
-pub fn rfc3339(millis: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(millis)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
-}
-
 pub fn credential_url(state: &AppState, award_id: &str) -> String {
     state.url(&format!("/credentials/{award_id}"))
 }
@@ -145,7 +137,7 @@ pub fn ob3_credential(
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": award.badge_name,
         "issuer": ob3_profile(state, profile),
-        "validFrom": rfc3339(award.issued_at),
+        "validFrom": crate::web::Stamp(award.issued_at).iso(),
         "credentialSubject": subject,
         "credentialStatus": {
             "id": format!("{list_url}#{}", award.status_index),
@@ -195,7 +187,7 @@ pub fn ob2_assertion(state: &AppState, award: &Award) -> Value {
             "identity": hash_identity(HashAlgorithm::Sha256, &award.recipient_email, Some(&award.recipient_salt)),
         },
         "badge": state.url(&format!("/badges/{}/ob2.json", award.badge_class_id)),
-        "issuedOn": rfc3339(award.issued_at),
+        "issuedOn": crate::web::Stamp(award.issued_at).iso(),
         "verification": {"type": "hosted"},
         "image": state.url(&format!("/badges/{}/image", award.badge_class_id)),
     });
@@ -246,7 +238,7 @@ pub fn status_list_credential(
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": state.issuer.did,
-        "validFrom": rfc3339(now_millis),
+        "validFrom": crate::web::Stamp(now_millis).iso(),
         "credentialSubject": {
             "id": format!("{url}#list"),
             "type": "BitstringStatusList",

@@ -10,7 +10,6 @@ use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::badge_classes::{self, BadgeClass};
-use super::documents;
 use super::rules::{self, Kind, Rule, RuleError};
 use crate::web::{render, render_rejected, AppState, Chrome, Failure, Viewer};
 
@@ -71,8 +70,8 @@ impl RuleRow {
             description: rule.description(),
             kind: rule.kind.as_str(),
             fires: rule.kind.fires(),
-            created: documents::rfc3339(rule.created_at),
-            disabled: rule.disabled_at.map(documents::rfc3339),
+            created: crate::web::Stamp(rule.created_at).iso(),
+            disabled: rule.disabled_at.map(|at| crate::web::Stamp(at).iso()),
             awards: rule.awards,
             badge_name: rule.badge_name,
         }
@@ -208,8 +207,8 @@ impl RuleJson {
             threshold: rule.threshold,
             description: rule.description(),
             fires: rule.kind.fires(),
-            created_at: documents::rfc3339(rule.created_at),
-            disabled_at: rule.disabled_at.map(documents::rfc3339),
+            created_at: crate::web::Stamp(rule.created_at).iso(),
+            disabled_at: rule.disabled_at.map(|at| crate::web::Stamp(at).iso()),
             awards: rule.awards,
             badge_name: rule.badge_name,
         }
