@@ -236,6 +236,26 @@ impl GuardedClient {
 
     /// GETs `url` and reads the body, within the policy's limits.
     pub async fn get(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
+        let mut request = syndication::fetch::Request::get(url);
+        request.accept = Some(accept.to_string());
+        let response = self.send(&request).await?;
+        let content_type = response.header("content-type").map(str::to_string);
+        Ok(Fetched {
+            url: response.url,
+            status: response.status,
+            content_type,
+            body: response.body,
+        })
+    }
+
+    /// Makes `request` (GET, HEAD or a form POST, with conditional-GET validators when given) and
+    /// reads the whole response within the policy's limits, headers included.
+    pub async fn send(
+        &self,
+        request: &syndication::fetch::Request,
+    ) -> Result<syndication::fetch::Response, FetchError> {
+        use syndication::fetch::Method;
+        let url = request.url.as_str();
         let parsed = Url::parse(url).map_err(|_| FetchError::BadUrl(url.to_string()))?;
         check_url(&self.policy, &parsed)?;
         let failed = |err: reqwest::Error| {
@@ -253,18 +273,33 @@ impl GuardedClient {
                 }
                 source = inner.source();
             }
+            let reason = if err.is_timeout() {
+                format!("no complete answer within {} s", self.policy.timeout.as_secs())
+            } else if err.is_redirect() {
+                format!("too many redirects (more than {})", self.policy.max_redirects)
+            } else {
+                err.to_string()
+            };
             FetchError::Failed {
                 url: url.to_string(),
-                reason: err.to_string(),
+                reason,
             }
         };
-        let mut response = self
-            .client
-            .get(parsed)
-            .header(reqwest::header::ACCEPT, accept)
-            .send()
-            .await
-            .map_err(failed)?;
+        let mut builder = match request.method {
+            Method::Get => self.client.get(parsed),
+            Method::Head => self.client.head(parsed),
+            Method::Post => self.client.post(parsed).form(&request.form),
+        };
+        if let Some(accept) = &request.accept {
+            builder = builder.header(reqwest::header::ACCEPT, accept);
+        }
+        if let Some(etag) = &request.if_none_match {
+            builder = builder.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        if let Some(date) = &request.if_modified_since {
+            builder = builder.header(reqwest::header::IF_MODIFIED_SINCE, date);
+        }
+        let mut response = builder.send().await.map_err(failed)?;
         let limit = self.policy.max_bytes;
         if response
             .content_length()
@@ -277,11 +312,13 @@ impl GuardedClient {
         }
         let final_url = response.url().to_string();
         let status = response.status().as_u16();
-        let content_type = response
+        let headers = response
             .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_string(), value.to_str().ok()?.to_string()))
+            })
+            .collect();
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(failed)? {
             if body.len() + chunk.len() > limit {
@@ -292,11 +329,26 @@ impl GuardedClient {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched {
+        Ok(syndication::fetch::Response {
             url: final_url,
             status,
-            content_type,
+            headers,
             body,
+        })
+    }
+}
+
+/// The syndication crate (feeds, discovery, Webmention, WebSub) fetches through the guarded
+/// client, so every one of its requests passes the same guard and limits.
+impl syndication::fetch::Fetch for GuardedClient {
+    fn fetch<'a>(
+        &'a self,
+        request: &'a syndication::fetch::Request,
+    ) -> syndication::fetch::FetchFuture<'a> {
+        Box::pin(async move {
+            self.send(request)
+                .await
+                .map_err(|err| syndication::fetch::FetchError(err.to_string()))
         })
     }
 }
