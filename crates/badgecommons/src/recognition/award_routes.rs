@@ -52,25 +52,20 @@ enum Wanted {
 }
 
 fn wanted(headers: &HeaderMap) -> Wanted {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    // The first of the types we serve that the client lists wins; browsers list text/html first.
-    let position = |needle: &str| accept.find(needle);
-    let candidates = [
-        (position("application/vc+ld+json"), Wanted::Ob3),
-        (position("application/vc"), Wanted::Ob3),
-        (position("application/ld+json"), Wanted::Ob2),
-        (position("application/json"), Wanted::Ob2),
-        (position("text/html"), Wanted::Html),
-    ];
-    candidates
-        .into_iter()
-        .filter_map(|(at, wanted)| at.map(|at| (at, wanted)))
-        .min_by_key(|(at, _)| *at)
-        .map_or(Wanted::Html, |(_, wanted)| wanted)
+    match crate::web::negotiate::preferred(
+        headers,
+        &[
+            "text/html",
+            "application/vc+ld+json",
+            "application/vc",
+            "application/ld+json",
+            "application/json",
+        ],
+    ) {
+        "application/vc+ld+json" | "application/vc" => Wanted::Ob3,
+        "application/ld+json" | "application/json" => Wanted::Ob2,
+        _ => Wanted::Html,
+    }
 }
 
 async fn did_document(State(state): State<AppState>) -> Response {
@@ -459,21 +454,48 @@ async fn status_list(
         return Err(Failure::NotFound("There is no such status list.".into()));
     }
     let revoked = awards::revoked_indices(&state.db, list).await?;
-    let unsigned = documents::status_list_credential(&state, list, &revoked, crate::store::now());
-    let (key, method) = state.issuer.signing_key();
-    let signed = openbadges::proof::data_integrity::sign(
-        &unsigned,
-        key,
-        method,
-        &crate::web::Stamp(crate::store::now()).iso(),
-    )
-    .map_err(|e| Failure::Internal(format!("signing status list {list}: {e}")))?;
+    let signed = signed_status_list(&state, list, revoked)?;
     let mut response = documents::json_document("application/vc+ld+json", &signed);
     // Revocations must show within one request: never cached.
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// Signed status lists by (verification method, list), each with the revoked indices it was made
+/// from. Every verification of this instance's badges fetches a list, and signing (RDF
+/// canonicalisation, Ed25519) and compressing it is most of that request's work; the list only
+/// changes when an award in it is revoked, which the database query above still sees on every
+/// request, so a cached list is never stale, in any number of processes.
+type StatusListCache =
+    std::sync::Mutex<std::collections::HashMap<(String, i64), (Vec<i64>, Value)>>;
+static STATUS_LISTS: std::sync::OnceLock<StatusListCache> = std::sync::OnceLock::new();
+
+fn signed_status_list(state: &AppState, list: i64, revoked: Vec<i64>) -> Result<Value, Failure> {
+    let (key, method) = state.issuer.signing_key();
+    let cache_key = (method.to_string(), list);
+    let cache = STATUS_LISTS.get_or_init(Default::default);
+    if let Ok(cached) = cache.lock() {
+        if let Some((made_from, signed)) = cached.get(&cache_key) {
+            if *made_from == revoked {
+                return Ok(signed.clone());
+            }
+        }
+    }
+    let now = crate::store::now();
+    let unsigned = documents::status_list_credential(state, list, &revoked, now);
+    let signed = openbadges::proof::data_integrity::sign(
+        &unsigned,
+        key,
+        method,
+        &crate::web::Stamp(now).iso(),
+    )
+    .map_err(|e| Failure::Internal(format!("signing status list {list}: {e}")))?;
+    if let Ok(mut cached) = cache.lock() {
+        cached.insert(cache_key, (revoked, signed.clone()));
+    }
+    Ok(signed)
 }
 
 #[derive(Deserialize)]

@@ -351,7 +351,8 @@ pub async fn revoked_indices(db: &Db, list: i64) -> Result<Vec<i64>, sqlx::Error
     let size = documents::STATUS_LIST_SIZE;
     sqlx::query(
         "SELECT status_index FROM awards
-         WHERE revoked_at IS NOT NULL AND status_index >= $1 AND status_index < $2",
+         WHERE revoked_at IS NOT NULL AND status_index >= $1 AND status_index < $2
+         ORDER BY status_index",
     )
     .bind(list * size)
     .bind((list + 1) * size)

@@ -77,28 +77,12 @@ struct BadgePage {
     class: BadgeClass,
 }
 
-/// Whether the `Accept` header prefers JSON (`application/ld+json` or `application/json`) to
-/// HTML. A wildcard counts for HTML only when nothing more specific is preferred.
+/// Whether the `Accept` header prefers the JSON document to the page.
 fn wants_json(headers: &HeaderMap) -> bool {
-    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let (mut json, mut html, mut any) = (0.0f32, 0.0f32, 0.0f32);
-    for item in accept.split(',') {
-        let mut parts = item.split(';').map(str::trim);
-        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-        let q = parts
-            .find_map(|p| p.strip_prefix("q="))
-            .and_then(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
-        match media.as_str() {
-            "application/ld+json" | "application/json" => json = json.max(q),
-            "text/html" | "application/xhtml+xml" => html = html.max(q),
-            "*/*" | "text/*" => any = any.max(q),
-            _ => {}
-        }
-    }
-    json > 0.0 && json > html && json >= any
+    crate::web::negotiate::preferred(
+        headers,
+        &["text/html", "application/ld+json", "application/json"],
+    ) != "text/html"
 }
 
 async fn badge_page(
@@ -497,35 +481,4 @@ async fn api_edit(
     tracing::info!(badge_class = id, by = member.id, "badge class edited");
     let class = find(&state, id).await?;
     Ok(Json(api_item(&state, &class)).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn accept(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_str(value).expect("header"),
-        );
-        headers
-    }
-
-    #[test]
-    fn json_is_chosen_only_when_preferred() {
-        assert!(wants_json(&accept("application/ld+json")));
-        assert!(wants_json(&accept("application/json")));
-        assert!(wants_json(&accept(
-            "application/ld+json, application/json;q=0.9, */*;q=0.1"
-        )));
-        assert!(wants_json(&accept("application/json, */*")));
-        assert!(!wants_json(&HeaderMap::new()));
-        assert!(!wants_json(&accept("*/*")));
-        assert!(!wants_json(&accept(
-            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-        )));
-        assert!(!wants_json(&accept("text/html, application/json;q=0.5")));
-        assert!(!wants_json(&accept("application/json;q=0")));
-    }
 }

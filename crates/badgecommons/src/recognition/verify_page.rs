@@ -104,31 +104,26 @@ struct Fields {
 }
 
 impl Fields {
-    /// Reads the fields this feature knows (`url`, `credential`, `image`) and skips the rest,
-    /// such as the CSRF token, which the middleware has already checked.
-    async fn read(mut form: Multipart) -> Result<Fields, Problem> {
-        let unreadable = |e: axum::extract::multipart::MultipartError| {
-            Problem::bad(format!("The form cannot be read: {}", e.body_text()))
-        };
-        let mut fields = Fields::default();
-        while let Some(field) = form.next_field().await.map_err(unreadable)? {
-            match field.name() {
-                Some("url") => fields.url = field.text().await.map_err(unreadable)?,
-                Some("credential") => fields.credential = field.text().await.map_err(unreadable)?,
-                Some("image") => {
-                    let bytes = field.bytes().await.map_err(unreadable)?;
-                    if bytes.len() > MAX_IMAGE_BYTES {
-                        return Err(Problem::image_too_large());
-                    }
-                    // A file input left empty still sends an empty part.
-                    if !bytes.is_empty() {
-                        fields.image = Some(bytes);
-                    }
+    /// Reads the fields this feature knows (`url`, `credential`, `image`); the rest, such as
+    /// the CSRF token (which the middleware has already checked), is not looked at.
+    async fn read(form: Multipart) -> Result<Fields, Problem> {
+        use crate::web::multipart::{read_limited, FormError};
+        let mut form = read_limited(form, "image", MAX_IMAGE_BYTES)
+            .await
+            .map_err(|error| match error {
+                FormError::FileTooLarge => Problem::image_too_large(),
+                FormError::Unreadable(why) => {
+                    Problem::bad(format!("The form cannot be read: {why}"))
                 }
-                _ => {}
-            }
-        }
-        Ok(fields)
+                FormError::NotText(name) => {
+                    Problem::bad(format!("The form field {name:?} is not UTF-8 text."))
+                }
+            })?;
+        Ok(Fields {
+            url: form.text.remove("url").unwrap_or_default(),
+            credential: form.text.remove("credential").unwrap_or_default(),
+            image: form.file.map(Bytes::from),
+        })
     }
 
     /// The one input given, or why there is not exactly one.
