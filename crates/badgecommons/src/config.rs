@@ -50,6 +50,8 @@ pub struct Settings {
     pub smtp_url: Option<SmtpUrl>,
     /// The `From` of messages sent, e.g. `Badge Commons <noreply@forum.example.org>`.
     pub mail_from: String,
+    /// The WebSub hub the site's own Atom feeds advertise (`rel="hub"`); `None`: no hub.
+    pub websub_hub: Option<String>,
 }
 
 /// An `smtp://` or `smtps://` URL, perhaps with a user and password. Its `Debug` and
@@ -192,6 +194,10 @@ pub struct ServeOverrides {
     /// Sender of outgoing email (default: the site name <noreply@HOST of the public URL>).
     #[arg(long, env = "BADGECOMMONS_MAIL_FROM", value_name = "MAILBOX")]
     pub mail_from: Option<String>,
+    /// WebSub hub that the site's own Atom feeds advertise, e.g. https://websub.example.org/
+    /// (default: none).
+    #[arg(long, env = "BADGECOMMONS_WEBSUB_HUB", value_name = "URL")]
+    pub websub_hub: Option<String>,
 }
 
 /// The optional TOML file; every key is optional.
@@ -212,6 +218,7 @@ struct FileSettings {
     fetch_allow: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    websub_hub: Option<String>,
 }
 
 /// A settings file that could not be used.
@@ -235,6 +242,8 @@ pub enum ConfigError {
     SmtpUrl(String),
     #[error("mail sender {0:?} is not a mailbox like \"Name <address@host>\"")]
     MailFrom(String),
+    #[error("WebSub hub {0:?} must be an http:// or https:// URL")]
+    WebSubHub(String),
 }
 
 impl Settings {
@@ -290,6 +299,13 @@ impl Settings {
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::MailFrom(mail_from));
         }
+        let websub_hub = match serve.websub_hub.clone().or(file.websub_hub) {
+            Some(text) if !text.trim().is_empty() => match url::Url::parse(text.trim()) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url.to_string()),
+                _ => return Err(ConfigError::WebSubHub(text)),
+            },
+            _ => None,
+        };
         Ok(Settings {
             listen,
             data_dir,
@@ -322,6 +338,7 @@ impl Settings {
             fetch,
             smtp_url,
             mail_from,
+            websub_hub,
         })
     }
 
@@ -483,6 +500,28 @@ mod tests {
             assert!(from.parse::<lettre::message::Mailbox>().is_ok(), "{from}");
             assert!(from.contains("noreply@forum.example.org"), "{from}");
         }
+    }
+
+    #[test]
+    fn the_websub_hub_must_be_a_web_url() {
+        let dir = std::env::temp_dir().join(format!("bc-config-hub-{}", std::process::id()));
+        let overrides = Overrides {
+            data_dir: Some(dir.clone()),
+            ..Default::default()
+        };
+        let hub = |url: &str| ServeOverrides {
+            websub_hub: Some(url.into()),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(&overrides, &hub("https://hub.example.org/")).unwrap();
+        assert_eq!(
+            settings.websub_hub.as_deref(),
+            Some("https://hub.example.org/")
+        );
+        let none = Settings::resolve(&overrides, &ServeOverrides::default()).unwrap();
+        assert_eq!(none.websub_hub, None);
+        let err = Settings::resolve(&overrides, &hub("ftp://hub.example.org/")).unwrap_err();
+        assert!(err.to_string().contains("ftp://hub.example.org/"), "{err}");
     }
 
     #[test]

@@ -14,14 +14,17 @@ pub mod backpack;
 pub mod config;
 pub mod demo;
 pub mod forum;
+pub mod indieauth;
 pub mod jobs;
 pub mod moderation;
 pub mod net;
 pub mod notifications;
+pub mod planet;
 pub mod recognition;
 pub mod search;
 pub mod store;
 pub mod web;
+pub mod webmention;
 
 use tokio::net::TcpListener;
 
@@ -78,10 +81,16 @@ pub async fn run_server(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let reverify = backpack::spawn_daily_reverification(state.clone());
     // The email outbox is sent while SMTP is configured (else its messages are only logged).
     let mailer = jobs::outbox::spawn(state.clone());
+    // The planet's feeds are polled (and WebSub leases renewed) in the background.
+    let planet_poller = planet::polling::spawn(state.clone());
+    // Received Webmentions are verified and queued ones sent (see `webmention`).
+    let webmentions = webmention::spawn(state.clone());
     let served = web::serve(listener, state).await;
     if let Some(mailer) = mailer {
         mailer.abort();
     }
+    webmentions.abort();
+    planet_poller.abort();
     reverify.abort();
     periodic.abort();
     served?;

@@ -92,6 +92,39 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The planet: members' feeds.
+    Planet {
+        #[command(subcommand)]
+        command: PlanetCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlanetCommand {
+    /// Poll every feed that is due now, once, and exit; prints a line per feed.
+    ///
+    /// Exit status: 0 when the database could be used (a feed's failure is that feed's result).
+    Refresh {
+        /// Poll every feed, due or not.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Add the feeds of an OPML file (the community's, or one member's); the polling job reads
+    /// them when the server runs next (or `planet refresh`).
+    Import {
+        /// The OPML file.
+        #[arg(value_name = "FILE.opml")]
+        file: PathBuf,
+        /// Whose feeds they are (a username); without it, the community's.
+        #[arg(long, value_name = "USERNAME")]
+        member: Option<String>,
+    },
+    /// Write every subscription as OPML 2.0, as `/planet.opml` serves it.
+    Export {
+        /// Where to write it (default: standard output).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -248,6 +281,10 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
         }
         // Answered by `run`, which needs its report's verdict for the exit status.
         Command::Verify { .. } => Ok(()),
+        Command::Planet { command } => {
+            let settings = Settings::resolve(&cli.overrides, &ServeOverrides::default())?;
+            planet(&settings, command).await
+        }
     }
 }
 
@@ -299,6 +336,93 @@ async fn verify_command(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `badgecommons planet ...`.
+async fn planet(settings: &Settings, command: PlanetCommand) -> anyhow::Result<()> {
+    match command {
+        PlanetCommand::Refresh { all } => {
+            use std::io::IsTerminal;
+            let db = Db::open(&settings.database_url).await?;
+            let fetcher = badgecommons::net::GuardedClient::new(settings.fetch.clone())?;
+            let terminal = std::io::stdout().is_terminal();
+            let bar = if terminal {
+                indicatif::ProgressBar::with_draw_target(
+                    None,
+                    indicatif::ProgressDrawTarget::stdout(),
+                )
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let reports = badgecommons::planet::polling::refresh(
+                &db,
+                fetcher,
+                all,
+                |total| bar.set_length(total),
+                |report| {
+                    let line = format!("{}: {}", report.url, report.outcome);
+                    if terminal {
+                        bar.println(line);
+                    } else {
+                        println!("{line}");
+                    }
+                    bar.inc(1);
+                },
+            )
+            .await?;
+            bar.finish_and_clear();
+            let failed = reports
+                .iter()
+                .filter(|r| matches!(r.outcome, badgecommons::planet::polling::Outcome::Failed(_)))
+                .count();
+            println!("Polled {} feed(s), {failed} with an error.", reports.len());
+            Ok(())
+        }
+        PlanetCommand::Import { file, member } => {
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("reading {}", file.display()))?
+                .len();
+            if size > badgecommons::planet::opml::MAX_OPML_BYTES as u64 {
+                bail!(
+                    "{} is too large for an OPML list ({size} bytes; the limit is {})",
+                    file.display(),
+                    badgecommons::planet::opml::MAX_OPML_BYTES
+                );
+            }
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let db = Db::open(&settings.database_url).await?;
+            let member_id = match &member {
+                Some(name) => Some(
+                    accounts::member_by_username(&db, name)
+                        .await?
+                        .with_context(|| format!("there is no member {name:?}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let report = badgecommons::planet::opml::import(&db, &bytes, member_id, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for problem in &report.problems {
+                println!("not added: {problem}");
+            }
+            println!(
+                "Imported {} new feed(s); {} already on the planet; {} not added.",
+                report.added,
+                report.existing,
+                report.problems.len()
+            );
+            Ok(())
+        }
+        PlanetCommand::Export { output } => {
+            let db = Db::open(&settings.database_url).await?;
+            let opml = badgecommons::planet::opml::export(&db, &settings.site_name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            write_output(output.as_deref(), opml.as_bytes())
+        }
+    }
 }
 
 fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {

@@ -314,6 +314,15 @@ pub fn discover(response: &Response) -> Result<Discovered, DiscoveryError> {
     Ok(found)
 }
 
+/// The first URL a page gives for relation `rel`: its `Link` headers first, then its `<link>`
+/// elements, resolved to an absolute URL. For rels [`Discovered`] has no field for, such as
+/// IndieAuth's `indieauth-metadata` and `authorization_endpoint`.
+pub fn find_link_rel(response: &Response, rel: &str) -> Result<Option<String>, DiscoveryError> {
+    let page = Page::parse(response)?;
+    let links = link_headers(response);
+    Ok(header_rel(&links, &page.url, rel).or_else(|| html_link_rel(&page, rel)))
+}
+
 /// Parses every `Link` header of a response (RFC 8288), up to [`MAX_LINK_HEADER_LINKS`] links.
 pub fn link_headers(response: &Response) -> Vec<LinkValue> {
     let mut links = Vec::new();

@@ -188,6 +188,12 @@ async fn resend(
         .fetch_one(state.db.pool())
         .await?;
     let email: String = row.try_get("email")?;
+    // Accounts made by signing in with a website (`crate::indieauth`) have no address.
+    if email.is_empty() {
+        return Err(Failure::Invalid(
+            "Your account has no email address to confirm.".into(),
+        ));
+    }
     if row
         .try_get::<Option<i64>, _>("email_confirmed_at")?
         .is_some()

@@ -11,6 +11,8 @@ mod routes;
 pub mod store;
 pub mod tokens;
 
+pub(crate) use routes::session_cookie;
+
 use axum::Router;
 
 use crate::web::AppState;

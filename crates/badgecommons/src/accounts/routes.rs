@@ -71,7 +71,8 @@ struct SignInForm {
     next: Option<String>,
 }
 
-fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+/// The session cookie of a new session (also set by IndieAuth sign-in, `crate::indieauth`).
+pub(crate) fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)
@@ -358,6 +359,8 @@ struct ProfilePage {
     /// each with its verification status.
     imported: Vec<crate::backpack::BadgeView>,
     own: bool,
+    /// Sites proven to be the member's (IndieAuth, or rel=me linking back): `crate::indieauth`.
+    links: Vec<String>,
 }
 
 async fn profile_page(
@@ -376,6 +379,7 @@ async fn profile_page(
         .filter(|award| own || award.revoked_at.is_none())
         .collect();
     let imported = crate::backpack::profile_badges(&state, profile.id, own).await?;
+    let links = crate::indieauth::verified_links(&state.db, profile.id).await?;
     let path = format!("/u/{}", profile.username);
     let chrome = viewer
         .chrome(&state, profile.username.clone(), &path)
@@ -390,5 +394,6 @@ async fn profile_page(
         badges,
         imported,
         own,
+        links,
     })
 }

@@ -58,11 +58,8 @@ fn atom_response(
         self_url: state.url(self_path),
         updated,
     };
-    (
-        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-        atom_feed(&info, &entries),
-    )
-        .into_response()
+    // Advertises the WebSub hub, when one is configured.
+    crate::planet::websub::atom_with_hub(state, &info.self_url, atom_feed(&info, &entries))
 }
 
 async fn site_feed(State(state): State<AppState>) -> Result<Response, Failure> {

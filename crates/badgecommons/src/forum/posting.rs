@@ -140,6 +140,7 @@ pub async fn start_topic(
     tx.commit().await?;
     // Only now that the post is stored: award rules count it, and never fail it.
     crate::recognition::rules::after_post(state, member.id, None).await;
+    crate::webmention::queue_for_post(state, post_id).await;
     Ok(Posted {
         topic_id,
         post_id,
@@ -189,6 +190,7 @@ pub async fn reply(
     // Only now that the reply is stored: award rules count it (for its author, and for the
     // topic's author whose topic gained a reply), and never fail it.
     crate::recognition::rules::after_post(state, member.id, Some(topic.author_id)).await;
+    crate::webmention::queue_for_post(state, post_id).await;
     Ok(Posted {
         topic_id: topic.id,
         post_id,
@@ -254,6 +256,8 @@ pub async fn edit(
         .await?;
     }
     tx.commit().await?;
+    // Pages the post links to, or linked to before, are told (see `webmention::sending`).
+    crate::webmention::queue_for_post(state, post.id).await;
     Ok(format!("{}#p{}", topic_path(topic.id, &slug), post.number))
 }
 
@@ -286,6 +290,7 @@ pub async fn set_deleted(
         moderation::audit(&mut tx, member.id, action, &format!("post {}", post.id), "").await?;
     }
     tx.commit().await?;
+    crate::webmention::queue_for_post(state, post.id).await;
     Ok(())
 }
 

@@ -190,6 +190,8 @@ struct TopicPage {
     signed_in: bool,
     topic_url: String,
     categories: Vec<Category>,
+    /// Replies, likes and mentions from other sites (see `webmention`).
+    webmentions: crate::webmention::InThread,
 }
 
 async fn topic_page(
@@ -251,6 +253,12 @@ async fn topic_page(
             } else {
                 Vec::new()
             },
+            webmentions: crate::webmention::in_thread(
+                &state.db,
+                &state.settings.public_url,
+                topic.id,
+            )
+            .await?,
             topic,
             posts,
         }
@@ -474,6 +482,13 @@ async fn post_redirect(
     viewer: Viewer,
     Path(id): Path<i64>,
 ) -> Result<Response, Failure> {
+    // A deleted post's permalink says so with 410 Gone: that is how the sites its Webmentions
+    // went to learn to drop it.
+    if let Some((_, post)) = store::post(&state.db, id).await? {
+        if post.deleted && !viewer.member.as_ref().is_some_and(Member::is_staff) {
+            return Ok((StatusCode::GONE, "This post was deleted.").into_response());
+        }
+    }
     let (topic, post) = find_post(&state, id, &viewer).await?;
     Ok(Redirect::permanent(&format!("{}#p{}", topic.path(), post.number)).into_response())
 }

@@ -54,6 +54,8 @@ pub async fn hide_post(
     )
     .await?;
     tx.commit().await?;
+    // Pages the post links to hear of it when it shows, and again when it stops showing.
+    crate::webmention::queue_for_post(state, post_id).await;
     Ok(())
 }
 
@@ -78,6 +80,8 @@ pub async fn approve_post(
     )
     .await?;
     tx.commit().await?;
+    // Only now is the post public: the outside pages it links to are sent their Webmentions.
+    crate::webmention::queue_for_post(state, post_id).await;
     // An approved post now counts for the award rules, as a post that needed no approval did;
     // the approval is made, so nothing here may fail it.
     if let Ok(Some((topic_id, post))) = crate::forum::store::post(&state.db, post_id).await {

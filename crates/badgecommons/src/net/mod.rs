@@ -274,9 +274,15 @@ impl GuardedClient {
                 source = inner.source();
             }
             let reason = if err.is_timeout() {
-                format!("no complete answer within {} s", self.policy.timeout.as_secs())
+                format!(
+                    "no complete answer within {} s",
+                    self.policy.timeout.as_secs()
+                )
             } else if err.is_redirect() {
-                format!("too many redirects (more than {})", self.policy.max_redirects)
+                format!(
+                    "too many redirects (more than {})",
+                    self.policy.max_redirects
+                )
             } else {
                 err.to_string()
             };

@@ -50,6 +50,21 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "email delivery",
         include_str!("migrations/sqlite/0008_email_delivery.sql"),
     ),
+    (
+        9,
+        "planet",
+        include_str!("migrations/sqlite/0009_planet.sql"),
+    ),
+    (
+        10,
+        "webmention",
+        include_str!("migrations/sqlite/0010_webmention.sql"),
+    ),
+    (
+        11,
+        "indieauth",
+        include_str!("migrations/sqlite/0011_indieauth.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -92,6 +107,21 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         8,
         "email delivery",
         include_str!("migrations/postgres/0008_email_delivery.sql"),
+    ),
+    (
+        9,
+        "planet",
+        include_str!("migrations/postgres/0009_planet.sql"),
+    ),
+    (
+        10,
+        "webmention",
+        include_str!("migrations/postgres/0010_webmention.sql"),
+    ),
+    (
+        11,
+        "indieauth",
+        include_str!("migrations/postgres/0011_indieauth.sql"),
     ),
 ];
 

@@ -44,8 +44,12 @@ pub async fn protect_forms(
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let is_api = request.uri().path().starts_with("/api/");
+    // Other sites post Webmentions: an endpoint for them, not a form of this site's pages.
+    let is_webmention = request.uri().path() == "/webmention";
+    // WebSub hubs push feed updates to the planet's callbacks (checked by their signature).
+    let is_websub = request.uri().path().starts_with("/planet/websub/");
 
-    let request = if unsafe_method && !is_api {
+    let request = if unsafe_method && !is_api && !is_webmention && !is_websub {
         match check_form(&state, request, existing.as_deref()).await {
             Ok(request) => request,
             Err(failure) => return failure.into_response(),

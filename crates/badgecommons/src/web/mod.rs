@@ -6,6 +6,7 @@ mod csrf;
 mod failure;
 mod metrics;
 pub mod multipart;
+pub mod negotiate;
 mod rate_limit;
 mod stamp;
 mod viewer;
@@ -124,8 +125,16 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::search::routes())
         .merge(crate::recognition::routes())
         .merge(crate::backpack::routes())
+        .merge(crate::planet::routes())
+        .merge(crate::webmention::routes())
+        .merge(crate::indieauth::routes())
         .merge(crate::api::routes())
         .fallback(not_found)
+        // Every page advertises the Webmention endpoint (`Link` header; the layout has `<link>`).
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::webmention::advertise,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             csrf::protect_forms,

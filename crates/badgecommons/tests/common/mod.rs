@@ -124,6 +124,7 @@ pub fn test_settings(database_url: &str, data_dir: &std::path::Path) -> Settings
         fetch: badgecommons::net::FetchPolicy::default(),
         smtp_url: None,
         mail_from: "Test Commons <noreply@example.org>".to_string(),
+        websub_hub: None,
     }
 }
 

@@ -3,9 +3,12 @@
 //! feed-rs does the parsing (and the charset decoding of XML by its
 //! declaration, and `xml:base` tracking); this file only maps its model onto
 //! ours. Where feed-rs is silent, it follows what feedparser does: the entry
-//! URL is the first `alternate` (or rel-less) link, else the first link; the
-//! author is the entry's first author, else the feed's; text declared
-//! `text/plain` is escaped before it is treated as HTML.
+//! URL is the first HTML `alternate` (or rel-less) link, else the first
+//! `alternate` link, else the id when it is an http(s) URL (an RSS permalink
+//! `<guid>`); the author is the entry's first author, else the feed's; text
+//! declared `text/plain` is escaped before it is treated as HTML. Where
+//! feedparser differs (checked on a corpus by `tests/interop/feedparser.sh`),
+//! `tests/fixtures/feed-corpus/README.md` says why.
 
 use super::model::{Author, Entry, Feed, FeedFormat};
 use super::{absolute, escape_text, FeedError, Unfinished};
@@ -36,7 +39,7 @@ pub(crate) fn parse_json(bytes: &[u8], base: &url::Url) -> Result<Unfinished, Fe
     let text = std::str::from_utf8(bytes).map_err(|error| FeedError::InvalidUtf8 {
         offset: error.valid_up_to(),
     })?;
-    let value: serde_json::Value =
+    let mut value: serde_json::Value =
         serde_json::from_str(text).map_err(|error| FeedError::Malformed {
             format: "JSON",
             reason: error.to_string(),
@@ -47,6 +50,11 @@ pub(crate) fn parse_json(bytes: &[u8], base: &url::Url) -> Result<Unfinished, Fe
             found: "JSON without a JSON Feed \"version\"".to_string(),
         });
     }
+    // JSON Feed 1.1: "if an id is presented as a number or other type, a
+    // JSON Feed reader must coerce it to a string"; feed-rs refuses the whole
+    // feed instead, so coerce before handing it over.
+    let coerced = coerce_item_ids(&mut value).then(|| value.to_string());
+    let bytes = coerced.as_deref().map_or(bytes, str::as_bytes);
     let feed = parser(base)
         .parse(bytes)
         .map_err(|error| FeedError::Malformed {
@@ -54,6 +62,29 @@ pub(crate) fn parse_json(bytes: &[u8], base: &url::Url) -> Result<Unfinished, Fe
             reason: error.to_string(),
         })?;
     Ok(convert(feed, base, Some(&value)))
+}
+
+/// Turns numeric (or boolean) item ids into strings; true when one changed.
+fn coerce_item_ids(feed: &mut serde_json::Value) -> bool {
+    let Some(items) = feed
+        .get_mut("items")
+        .and_then(serde_json::Value::as_array_mut)
+    else {
+        return false;
+    };
+    let mut changed = false;
+    for item in items {
+        if let Some(id) = item.get_mut("id") {
+            if matches!(
+                id,
+                serde_json::Value::Number(_) | serde_json::Value::Bool(_)
+            ) {
+                *id = serde_json::Value::String(id.to_string());
+                changed = true;
+            }
+        }
+    }
+    changed
 }
 
 fn parser(base: &url::Url) -> feed_rs::parser::Parser {
@@ -146,7 +177,7 @@ fn convert(feed: fr::Feed, base: &url::Url, json: Option<&serde_json::Value>) ->
                 .as_deref()
                 .and_then(|value| base.join(value).ok())
                 .unwrap_or_else(|| base.clone());
-            let converted = convert_entry(entry, &entry_base, feed_author.as_ref());
+            let converted = convert_entry(entry, &entry_base, feed_author.as_ref(), format);
             bases.push(entry_base);
             converted
         })
@@ -166,18 +197,20 @@ fn convert(feed: fr::Feed, base: &url::Url, json: Option<&serde_json::Value>) ->
     (feed, bases)
 }
 
-fn convert_entry(entry: fr::Entry, base: &url::Url, feed_author: Option<&Author>) -> Entry {
-    let url = entry
-        .links
-        .iter()
-        .find(|link| link.rel.as_deref().is_none_or(|rel| rel == "alternate"))
-        .or_else(|| {
-            entry
-                .links
-                .iter()
-                .find(|link| link.rel.as_deref() != Some("enclosure"))
-        })
-        .and_then(|link| absolute(&link.href, base));
+fn convert_entry(
+    entry: fr::Entry,
+    base: &url::Url,
+    feed_author: Option<&Author>,
+    format: FeedFormat,
+) -> Entry {
+    let url = entry_url(&entry.links, base).or_else(|| id_as_url(&entry.id));
+    // feed-rs copies an RSS item's pubDate into `updated` when the item has
+    // no update date of its own; the model keeps `updated` for a date the
+    // publisher gave (RSS has none but `atom:updated`), as feedparser does.
+    let rss = matches!(format, FeedFormat::Rss0 | FeedFormat::Rss2);
+    let updated = entry
+        .updated
+        .filter(|updated| !(rss && Some(*updated) == entry.published));
     let content_html = entry.content.as_ref().and_then(|content| {
         let body = content.body.as_deref()?;
         let kind = content.content_type.to_string();
@@ -202,7 +235,7 @@ fn convert_entry(entry: fr::Entry, base: &url::Url, feed_author: Option<&Author>
             .filter(|html| !html.trim().is_empty()),
         content_html: content_html.filter(|html| !html.trim().is_empty()),
         published: entry.published,
-        updated: entry.updated,
+        updated,
         author: entry
             .authors
             .first()
@@ -223,6 +256,35 @@ fn convert_entry(entry: fr::Entry, base: &url::Url, feed_author: Option<&Author>
             .collect(),
         ..Entry::default()
     }
+}
+
+/// The entry's page for people: the first `alternate` (or rel-less) link
+/// of an HTML type or of no stated type, else the first `alternate` link of
+/// any type. Other relations (`edit`, `related`, `replies`, `enclosure`,
+/// `self`) are never the entry's page.
+fn entry_url(links: &[fr::Link], base: &url::Url) -> Option<String> {
+    let alternates = || {
+        links
+            .iter()
+            .filter(|link| link.rel.as_deref().is_none_or(|rel| rel == "alternate"))
+    };
+    alternates()
+        .find(|link| {
+            link.media_type
+                .as_deref()
+                .is_none_or(|kind| kind.contains("html"))
+        })
+        .or_else(|| alternates().next())
+        .and_then(|link| absolute(&link.href, base))
+}
+
+/// An id that is an absolute http(s) URL, as the entry's page when it has no
+/// link: an RSS `<guid>` is a permalink unless marked `isPermaLink="false"`
+/// (which feed-rs does not report, so opaque-marked URL guids count too; they
+/// are the post's URL in practice, e.g. WordPress's `?p=123`).
+fn id_as_url(id: &str) -> Option<String> {
+    let parsed = url::Url::parse(id.trim()).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| parsed.to_string())
 }
 
 /// JSON Feed authors have an `avatar`, which feed-rs does not keep: take it
@@ -299,4 +361,67 @@ fn unescape(text: &str) -> String {
         .replace("&#39;", "'")
         .replace("&nbsp;", "\u{a0}")
         .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::feeds::parse;
+
+    const BASE: &str = "https://feeds.example.org/feed";
+
+    #[test]
+    fn numeric_json_feed_ids_are_coerced_to_strings() {
+        let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"T",
+            "items":[{"id":1001,"url":"https://a.example/1","content_text":"x"},
+                     {"id":"b","url":"https://a.example/2","content_text":"y"}]}"#;
+        let feed = parse(json, Some("application/feed+json"), BASE).map_err(|e| e.to_string());
+        let ids: Vec<_> = feed
+            .map(|feed| feed.entries.into_iter().map(|entry| entry.id).collect())
+            .unwrap_or_default();
+        assert_eq!(ids, vec![Some("1001".to_string()), Some("b".to_string())]);
+    }
+
+    #[test]
+    fn an_rss_item_without_an_update_date_has_none() {
+        let rss = br#"<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>T</title>
+            <item><link>https://a.example/1</link><pubDate>Wed, 01 May 2024 10:00:00 GMT</pubDate></item>
+            <item><link>https://a.example/2</link><pubDate>Wed, 01 May 2024 10:00:00 GMT</pubDate>
+              <atom:updated>2024-05-02T10:00:00Z</atom:updated></item>
+            </channel></rss>"#;
+        let feed = parse(rss, None, BASE).expect("a valid RSS feed");
+        assert!(feed.entries[0].published.is_some());
+        assert_eq!(feed.entries[0].updated, None);
+        assert_eq!(
+            feed.entries[1].updated.map(|date| date.to_rfc3339()),
+            Some("2024-05-02T10:00:00+00:00".to_string())
+        );
+    }
+
+    #[test]
+    fn the_entry_url_is_its_html_alternate_or_its_permalink_guid() {
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+            <entry><id>tag:a,1</id><title>a</title>
+              <link rel="related" href="https://elsewhere.example/x"/>
+              <link rel="alternate" type="application/pdf" href="https://a.example/1.pdf"/>
+              <link rel="alternate" type="text/html" href="https://a.example/1"/></entry>
+            <entry><id>tag:a,2</id><title>b</title>
+              <link rel="edit" href="https://a.example/api/2"/></entry>
+            <entry><id>https://a.example/3</id><title>c</title></entry>
+            </feed>"#;
+        let feed = parse(atom, None, BASE).expect("a valid Atom feed");
+        let urls: Vec<_> = feed.entries.iter().map(|e| e.url.as_deref()).collect();
+        assert_eq!(
+            urls,
+            vec![
+                Some("https://a.example/1"),
+                None,
+                Some("https://a.example/3")
+            ]
+        );
+        let rss = br#"<rss version="2.0"><channel><title>T</title>
+            <item><title>g</title><guid>https://a.example/g</guid></item>
+            </channel></rss>"#;
+        let feed = parse(rss, None, BASE).expect("a valid RSS feed");
+        assert_eq!(feed.entries[0].url.as_deref(), Some("https://a.example/g"));
+    }
 }
