@@ -82,7 +82,7 @@ describe('forum in a real browser', () => {
     await page.goto('/signin');
     await page.getByLabel('Username').fill('linus');
     await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/signin')), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/signin')), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
     const header = page.locator('header.site');
     await header.getByRole('link', { name: 'linus', exact: true }).waitFor();
     assert.equal(await header.getByRole('button', { name: 'Sign out' }).count(), 1);

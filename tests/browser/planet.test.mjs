@@ -142,7 +142,7 @@ describe('the planet in a real browser: connect a site, see its posts, reply fro
     await page.goto('/signin');
     await page.getByLabel('Username').fill(MEMBER);
     await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/signin')), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/signin')), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
     await page.locator('header.site').getByRole('link', { name: MEMBER, exact: true }).waitFor();
   });
 

@@ -190,7 +190,7 @@ describe('recognition in a real browser: award, bake, verify, revoke', () => {
     await page.goto('/signin');
     await page.getByLabel('Username').fill(ADMIN);
     await page.getByLabel('Password').fill(PASSWORD);
-    await submit(page, page.getByRole('button', { name: 'Sign in' }), (url) => !url.pathname.startsWith('/signin'));
+    await submit(page, page.getByRole('button', { name: 'Sign in', exact: true }), (url) => !url.pathname.startsWith('/signin'));
     await page.locator('header.site').getByRole('link', { name: ADMIN, exact: true }).waitFor();
   });
 
