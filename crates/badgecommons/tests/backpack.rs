@@ -10,7 +10,7 @@ use std::io::Read;
 use badgecommons::accounts::model::Role;
 use badgecommons::net::parse_allow_list;
 use badgecommons::web::AppState;
-use common::{location, Backend, TestApp};
+use common::{location, TestApp};
 use ed25519_dalek::SigningKey;
 use openbadges::bake::{bake_png, BadgeVersion};
 use openbadges::proof::{data_integrity, did_key};
@@ -506,40 +506,6 @@ both_backends! {
         assert_eq!(backpack["badges"].as_array().map(Vec::len), Some(1));
         assert_eq!(backpack["awards"][0]["id"], award.as_str());
     }
-}
-
-/// Runs a test body against an app whose fetcher may reach loopback (the test instance itself),
-/// on both backends.
-macro_rules! both_backends_on_loopback {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn run($app: TestApp) $body
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    run(loopback_app(Backend::Sqlite).await.expect("sqlite app")).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = loopback_app(Backend::Postgres).await {
-                        run(app).await;
-                    }
-                }
-            }
-        )*
-    };
-}
-
-async fn loopback_app(backend: Backend) -> Option<TestApp> {
-    TestApp::start_with(backend, |s| {
-        s.fetch.allow = parse_allow_list("127.0.0.0/8").expect("allow list");
-    })
-    .await
 }
 
 /// The app's state, as the server has it, for calling `reverify_all` directly.

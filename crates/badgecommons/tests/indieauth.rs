@@ -199,40 +199,6 @@ async fn redeem(State(s): State<Shared>, Form(form): Form<HashMap<String, String
     Json(serde_json::json!({ "me": me })).into_response()
 }
 
-async fn start(backend: Backend) -> Option<TestApp> {
-    TestApp::start_with(backend, |s| {
-        s.fetch.allow = parse_allow_list("127.0.0.0/8").expect("allow list");
-    })
-    .await
-}
-
-/// Like `both_backends!`, with outbound fetches to loopback allowed.
-macro_rules! both_backends_on_loopback {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn run($app: TestApp) $body
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    let app = start(Backend::Sqlite).await.expect("sqlite app");
-                    run(app).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = start(Backend::Postgres).await {
-                        run(app).await;
-                    }
-                }
-            }
-        )*
-    };
-}
-
 /// A reqwest client that, like the member's browser at the authorization server, does not follow
 /// redirects by itself.
 fn elsewhere() -> reqwest::Client {

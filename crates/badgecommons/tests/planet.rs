@@ -15,43 +15,9 @@ use std::sync::{Arc, Mutex};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use badgecommons::accounts::model::Role;
-use badgecommons::net::parse_allow_list;
-use common::{location, Backend, TestApp};
+use common::{location, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// Runs a test body against an app whose fetcher may reach loopback, on both backends.
-macro_rules! both_backends_on_loopback {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn run($app: TestApp) $body
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    run(loopback_app(Backend::Sqlite).await.expect("sqlite app")).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = loopback_app(Backend::Postgres).await {
-                        run(app).await;
-                    }
-                }
-            }
-        )*
-    };
-}
-
-async fn loopback_app(backend: Backend) -> Option<TestApp> {
-    TestApp::start_with(backend, |s| {
-        s.fetch.allow = parse_allow_list("127.0.0.0/8").expect("allow list");
-    })
-    .await
-}
 
 /// What a member's site publishes: `count` posts, the newest numbered highest, every third
 /// tagged "badges", and one carrying script and event-handler attacks.
@@ -435,7 +401,7 @@ both_backends_on_loopback! {
         assert_eq!(urls, [ada_rss.as_str(), bob_atom.as_str()]);
         assert!(outlines.iter().any(|o| o.title == "ada's blog" && o.html_url.as_deref() == Some(&*format!("{base}/ada/"))), "{outlines:?}");
 
-        let other = loopback_app(app.backend).await.expect("second app");
+        let other = TestApp::start_on_loopback(app.backend).await.expect("second app");
         other.member("root", Role::Admin).await;
         let browser = other.signed_in("root").await;
         let response = browser
@@ -599,7 +565,7 @@ both_backends_on_loopback! {
         };
         let (ok, _, err) = run(&app, &["planet", "export", "-o", file]);
         assert!(ok, "{err}");
-        let other = loopback_app(app.backend).await.expect("second app");
+        let other = TestApp::start_on_loopback(app.backend).await.expect("second app");
         other.member("mei", Role::Member).await;
         let (ok, out, err) = run(&other, &["planet", "import", file, "--member", "mei"]);
         assert!(ok, "{err}");

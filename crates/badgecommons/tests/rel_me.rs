@@ -13,8 +13,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use badgecommons::accounts::model::Role;
-use badgecommons::net::parse_allow_list;
-use common::{location, Backend, TestApp};
+use common::location;
 use reqwest::StatusCode;
 
 #[derive(Default)]
@@ -64,39 +63,6 @@ async fn member_site(profile: String) -> (String, Arc<Site>) {
         let _ = axum::serve(listener, app).await;
     });
     (format!("http://{address}"), site)
-}
-
-async fn start(backend: Backend) -> Option<TestApp> {
-    TestApp::start_with(backend, |s| {
-        s.fetch.allow = parse_allow_list("127.0.0.0/8").expect("allow list");
-    })
-    .await
-}
-
-macro_rules! both_backends_on_loopback {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn run($app: TestApp) $body
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    let app = start(Backend::Sqlite).await.expect("sqlite app");
-                    run(app).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = start(Backend::Postgres).await {
-                        run(app).await;
-                    }
-                }
-            }
-        )*
-    };
 }
 
 both_backends_on_loopback! {

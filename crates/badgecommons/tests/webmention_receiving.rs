@@ -15,8 +15,7 @@ use axum::http::{header, StatusCode as AxumStatus, Uri};
 use axum::response::IntoResponse;
 use axum::Router;
 use badgecommons::accounts::model::Role;
-use badgecommons::net::parse_allow_list;
-use common::{location, Backend, TestApp};
+use common::{location, TestApp};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Row;
@@ -87,38 +86,6 @@ fn reply_to(target: &str, author: &str, content: &str) -> String {
          <time class=\"dt-published\" datetime=\"2026-11-02T10:00:00Z\">2 Nov</time> \
          <div class=\"e-content\">{content}</div>"
     ))
-}
-
-macro_rules! both_backends_on_loopback {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn run($app: TestApp) $body
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    run(loopback_app(Backend::Sqlite).await.expect("sqlite app")).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = loopback_app(Backend::Postgres).await {
-                        run(app).await;
-                    }
-                }
-            }
-        )*
-    };
-}
-
-async fn loopback_app(backend: Backend) -> Option<TestApp> {
-    TestApp::start_with(backend, |s| {
-        s.fetch.allow = parse_allow_list("127.0.0.0/8").expect("allow list");
-    })
-    .await
 }
 
 /// A topic by a member; returns its full URL (`/t/{id}/{slug}`).

@@ -15,8 +15,7 @@ use axum::http::{header, Method, StatusCode as AxumStatus, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use badgecommons::accounts::model::Role;
-use badgecommons::net::parse_allow_list;
-use common::{Backend, TestApp};
+use common::TestApp;
 use reqwest::StatusCode;
 use sqlx::Row;
 
@@ -287,38 +286,6 @@ fn serve(
             None => AxumStatus::NOT_FOUND.into_response(),
         },
     }
-}
-
-macro_rules! both_backends_on_loopback {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn run($app: TestApp) $body
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    run(loopback_app(Backend::Sqlite).await.expect("sqlite app")).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = loopback_app(Backend::Postgres).await {
-                        run(app).await;
-                    }
-                }
-            }
-        )*
-    };
-}
-
-async fn loopback_app(backend: Backend) -> Option<TestApp> {
-    TestApp::start_with(backend, |s| {
-        s.fetch.allow = parse_allow_list("127.0.0.0/8").expect("allow list");
-    })
-    .await
 }
 
 /// Starts a topic by "ada" with `body`; returns its first post's id.

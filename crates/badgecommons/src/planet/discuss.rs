@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::Router;
 
+use super::filters::html_text;
 use super::river::{self, RiverEntry};
 use crate::accounts::model::Member;
 use crate::forum::{self, posting, Category};
@@ -23,31 +24,6 @@ const QUOTE_CHARS: usize = 400;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/planet/entries/{id}/discuss", post(discuss))
-}
-
-/// The text of sanitised HTML: tags dropped, the common entities decoded, spaces collapsed.
-fn html_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                text.push(' ');
-            }
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    let text = text
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Markdown characters escaped, so a title from outside stays text in the topic.

@@ -96,8 +96,8 @@ fn escape_text(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The text of (sanitised) HTML: tags dropped, the common entities decoded.
-fn html_text(html: &str) -> String {
+/// The text of (sanitised) HTML: tags dropped, the common entities decoded, spaces collapsed.
+pub(super) fn html_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {

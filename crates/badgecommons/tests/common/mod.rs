@@ -134,6 +134,15 @@ impl TestApp {
         TestApp::start_with(backend, |_| {}).await
     }
 
+    /// Starts the app with outbound fetches to 127.0.0.0/8 allowed, for tests whose other
+    /// sites (feeds, Webmention sources, IndieAuth servers, the app itself) run on loopback.
+    pub async fn start_on_loopback(backend: Backend) -> Option<TestApp> {
+        TestApp::start_with(backend, |s| {
+            s.fetch.allow = badgecommons::net::parse_allow_list("127.0.0.0/8").expect("allow list");
+        })
+        .await
+    }
+
     pub async fn start_with(
         backend: Backend,
         configure: impl FnOnce(&mut Settings),
@@ -507,6 +516,34 @@ macro_rules! both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
                     if let Some(app) = $crate::common::TestApp::start($crate::common::Backend::Postgres).await {
+                        run(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// [`both_backends!`], on apps that may fetch from loopback ([`TestApp::start_on_loopback`]).
+#[macro_export]
+macro_rules! both_backends_on_loopback {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: $crate::common::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = $crate::common::TestApp::start_on_loopback($crate::common::Backend::Sqlite).await.expect("sqlite app");
+                    run(app).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::common::TestApp::start_on_loopback($crate::common::Backend::Postgres).await {
                         run(app).await;
                     }
                 }
