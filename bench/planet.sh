@@ -101,13 +101,13 @@ refresh() { # NAME: runs `planet refresh --all` under /usr/bin/time -v and repor
     # A few of the per-feed lines that are not successes, so a failing run says why.
     grep ': error: ' "$tmp/$1.log" | grep -v '^Polled' |
         head -n 5 | sed 's/^/    /' || true
-    "$venv_python" - "$1" "$wall" "$rss" "$before" "$after" "$polled" <<'PY'
+    "$venv_python" - "$1" "$wall" "$rss" "$before" "$after" "$polled" "$feeds" <<'PY'
 import sys
-name, wall, rss, before, after, polled = sys.argv[1:]
+name, wall, rss, before, after, polled, feeds = sys.argv[1:]
 parts = [float(p) for p in wall.split(":")]
 seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
 new = int(after) - int(before)
-print(f"{name}: wall {seconds:.1f} s, peak memory {int(rss) / 1024:.0f} MB, "
+print(f"{name}: wall {seconds:.1f} s ({int(feeds) / seconds:,.0f} feeds/s), peak memory {int(rss) / 1024:.0f} MB, "
       f"{new} new entries ({new / seconds:,.0f} entries/s; {int(after)} stored), "
       f"refresh said: \"{polled}\"")
 PY

@@ -34,29 +34,7 @@ interop="$repo_root/crates/openbadges/tests/interop"
 python36="${OB2_VALIDATOR_PYTHON:-${PYENV_ROOT:-$HOME/.pyenv}/versions/3.6.15/bin/python}"
 venv="${OB2_VALIDATOR_VENV:-/tmp/ob2-validator-venv}"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-tmp="$(mktemp -d)"
-server_pid=""
-context_pid=""
-stop() { # PID: stop a process this script started, within 5 seconds
-    [ -n "$1" ] || return 0
-    kill "$1" 2>/dev/null || return 0
-    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-}
-cleanup() {
-    status=$?
-    stop "$server_pid"
-    stop "$context_pid"
-    if [ "$status" != 0 ] && [ -f "$tmp/server.log" ]; then
-        echo "--- server log (last 40 lines) ---" >&2
-        tail -n 40 "$tmp/server.log" >&2
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$repo_root/tests/interop/lib.sh"
 
 echo "== peers"
 cd "$interop"
@@ -73,27 +51,7 @@ fi
 echo "node $(node --version); $("$venv/bin/pip" show openbadges 2>/dev/null | head -2 | tr '\n' ' ')"
 
 cd "$repo_root"
-if [ -z "${BADGECOMMONS_BIN:-}" ]; then
-    cargo build --quiet -p badgecommons --bin badgecommons || fail "cargo build -p badgecommons"
-    target_dir="$(cargo metadata --format-version 1 --no-deps |
-        node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).target_directory))')"
-    BADGECOMMONS_BIN="$target_dir/debug/badgecommons"
-fi
-bc="$BADGECOMMONS_BIN"
-[ -x "$bc" ] || fail "no server binary at $bc"
-echo "server binary: $bc"
-
-free_port() {
-    node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-wait_for() { # URL WHAT PID: up to 30 seconds
-    for _ in $(seq 1 150); do
-        curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-        kill -0 "$3" 2>/dev/null || fail "$2 exited before answering on $1"
-        sleep 0.2
-    done
-    fail "$2 did not answer on $1 within 30 seconds"
-}
+server_binary
 
 port="$(free_port)"
 base="http://127.0.0.1:$port"
@@ -107,6 +65,7 @@ printf '%s\n' "$password" | "$bc" admin create-user --data-dir "$data" --usernam
 "$bc" serve --data-dir "$data" --listen "127.0.0.1:$port" --public-url "$base" \
     --fetch-allow 127.0.0.0/8 >"$tmp/server.log" 2>&1 &
 server_pid=$!
+started "$server_pid"
 wait_for "$base/.well-known/did.json" "badgecommons serve" "$server_pid"
 
 api() { # METHOD PATH JSON -> prints the response body; fails unless 2xx
@@ -141,6 +100,7 @@ cp "$repo_root/crates/openbadges/src/contexts/files/ob-v2.json" "$tmp/contexts/o
 (cd "$tmp/contexts" && exec "$venv/bin/python" -m http.server --bind 127.0.0.1 "$context_port" \
     >"$tmp/contexts.log" 2>&1) &
 context_pid=$!
+started "$context_pid"
 context_url="http://127.0.0.1:$context_port/ob-v2.json"
 wait_for "$context_url" "the OB 2.0 context server" "$context_pid"
 

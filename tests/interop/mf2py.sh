@@ -23,31 +23,9 @@ suite="$repo_root/crates/syndication/tests/fixtures/microformats-tests"
 cd "$repo_root"
 echo "== mf2py $("$venv_python" -c 'import mf2py; print(mf2py.__version__)')"
 cargo build --quiet -p syndication --example dump_mf2 || fail "cargo build --example dump_mf2"
-if [ -z "${BADGECOMMONS_BIN:-}" ]; then
-    cargo build --quiet -p badgecommons --bin badgecommons || fail "cargo build -p badgecommons"
-    BADGECOMMONS_BIN="$target_dir/debug/badgecommons"
-fi
-[ -x "$BADGECOMMONS_BIN" ] || fail "no server binary at $BADGECOMMONS_BIN"
+. "$repo_root/tests/interop/lib.sh"
+server_binary
 
-tmp="$(mktemp -d)"
-server_pid=""
-site_pid=""
-cleanup() {
-    status=$?
-    if [ -n "$site_pid" ]; then kill "$site_pid" 2>/dev/null || true; wait "$site_pid" 2>/dev/null || true; fi
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    if [ "$status" != 0 ] && [ -f "$tmp/server.log" ]; then
-        echo "--- server log (last 30 lines) ---" >&2
-        tail -n 30 "$tmp/server.log" >&2
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 pairs=()
 for kind in h-entry h-card h-feed; do
@@ -59,9 +37,6 @@ done
 suite_pages=$((${#pairs[@]} / 2))
 [ "$suite_pages" -ge 20 ] || fail "only $suite_pages suite cases found under $suite"
 
-free_port() {
-    "$venv_python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 port="$(free_port)"
 base="http://127.0.0.1:$port"
 mkdir -p "$tmp/data" "$tmp/pages" "$tmp/site"
@@ -76,6 +51,7 @@ site_port="$(free_port)"
 (cd "$tmp/site" && exec "$venv_python" -m http.server --bind 127.0.0.1 "$site_port" \
     >"$tmp/site.log" 2>&1) &
 site_pid=$!
+started "$site_pid"
 {
     echo '<?xml version="1.0"?><opml version="2.0"><head><title>mf2py.sh</title></head><body>'
     for feed in "$tmp"/site/*; do
@@ -83,10 +59,7 @@ site_pid=$!
     done
     echo '</body></opml>'
 } >"$tmp/site.opml"
-for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$site_port/" 2>/dev/null && break
-    sleep 0.1
-done
+wait_for "http://127.0.0.1:$site_port/" "the feeds site (http.server)" "$site_pid"
 export BADGECOMMONS_DATA_DIR="$tmp/data" BADGECOMMONS_FETCH_ALLOW=127.0.0.0/8
 "$BADGECOMMONS_BIN" migrate >/dev/null || fail "badgecommons migrate"
 "$BADGECOMMONS_BIN" planet import "$tmp/site.opml" || fail "badgecommons planet import"
@@ -97,12 +70,8 @@ echo "== badgecommons serve --demo on $base"
 "$BADGECOMMONS_BIN" serve --demo --listen "127.0.0.1:$port" \
     --public-url "$base" >"$tmp/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 150); do
-    curl -fsS -o /dev/null --max-time 1 "$base/healthz" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || fail "the server exited before answering"
-    sleep 0.2
-done
-curl -fsS -o /dev/null --max-time 1 "$base/healthz" || fail "the server did not answer within 30 s"
+started "$server_pid"
+wait_for "$base/healthz" "badgecommons serve --demo" "$server_pid"
 
 fetch() { # PATH -> adds the page to the pairs; fails unless 200
     local file

@@ -27,29 +27,7 @@ requirements="$here/webmention_requirements.txt"
 venv="${WEBMENTION_INTEROP_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/badgecommons-interop/webmention-venv}"
 python="${PYTHON:-python3}"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-tmp="$(mktemp -d)"
-server_pid=""
-site_pid=""
-stop() { # PID: stop a process this script started, within 5 seconds
-    [ -n "$1" ] || return 0
-    kill "$1" 2>/dev/null || return 0
-    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-}
-cleanup() {
-    status=$?
-    stop "$server_pid"
-    stop "$site_pid"
-    if [ "$status" != 0 ] && [ -f "$tmp/server.log" ]; then
-        echo "--- server log (last 40 lines) ---" >&2
-        tail -n 40 "$tmp/server.log" >&2
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/lib.sh"
 
 echo "== ronkyuu"
 command -v "$python" >/dev/null 2>&1 || fail "no $python (install Python 3, or set PYTHON)"
@@ -65,28 +43,7 @@ py="$venv/bin/python"
 echo "$("$venv/bin/pip" show ronkyuu | head -2 | tr '\n' ' ')"
 
 cd "$repo_root"
-if [ -z "${BADGECOMMONS_BIN:-}" ]; then
-    cargo build --quiet -p badgecommons --bin badgecommons || fail "cargo build -p badgecommons"
-    target_dir="$(cargo metadata --format-version 1 --no-deps |
-        "$py" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')" ||
-        fail "cargo metadata"
-    BADGECOMMONS_BIN="$target_dir/debug/badgecommons"
-fi
-bc="$BADGECOMMONS_BIN"
-[ -x "$bc" ] || fail "no server binary at $bc"
-echo "server binary: $bc"
-
-free_port() {
-    "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-wait_for() { # URL WHAT PID: up to 30 seconds
-    for _ in $(seq 1 150); do
-        curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-        kill -0 "$3" 2>/dev/null || fail "$2 exited before answering on $1"
-        sleep 0.2
-    done
-    fail "$2 did not answer on $1 within 30 seconds"
-}
+server_binary
 
 port="$(free_port)"
 base="http://127.0.0.1:$port"
@@ -101,6 +58,7 @@ printf '%s\n' "$password" | "$bc" admin create-user --data-dir "$data" --usernam
 "$bc" serve --data-dir "$data" --listen "127.0.0.1:$port" --public-url "$base" \
     --fetch-allow 127.0.0.0/8 >"$tmp/server.log" 2>&1 &
 server_pid=$!
+started "$server_pid"
 wait_for "$base/healthz" "badgecommons serve" "$server_pid"
 
 api() { # METHOD PATH JSON -> prints the response body; fails unless 2xx
@@ -137,6 +95,7 @@ cat >"$tmp/site/reply.html" <<HTML
 HTML
 (cd "$tmp/site" && exec "$py" -m http.server --bind 127.0.0.1 "$site_port" >"$tmp/site.log" 2>&1) &
 site_pid=$!
+started "$site_pid"
 wait_for "$site/reply.html" "the source site (http.server)" "$site_pid"
 echo "source: $site/reply.html"
 

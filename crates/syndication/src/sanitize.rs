@@ -119,7 +119,13 @@ const ALLOWED_TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
 const LINK_CLASSES: &[&str] = &["u-mention", "mention"];
 
 /// The compiled policy, built once on first use.
-static POLICY: LazyLock<Builder<'static>> = LazyLock::new(|| {
+static POLICY: LazyLock<Builder<'static>> = LazyLock::new(|| policy(filter_attribute));
+
+/// An attribute rule of the policy (see [`filter_attribute`]).
+type AttributeRule = for<'v> fn(&str, &str, &'v str) -> Option<Cow<'v, str>>;
+
+/// The policy's builder, with `attribute_rule` deciding attributes by their value.
+fn policy(attribute_rule: AttributeRule) -> Builder<'static> {
     let mut builder = Builder::empty();
     builder
         .tags(ALLOWED_TAGS.iter().copied().collect())
@@ -135,9 +141,9 @@ static POLICY: LazyLock<Builder<'static>> = LazyLock::new(|| {
         .url_relative(UrlRelative::PassThrough)
         .link_rel(Some(LINK_REL))
         .strip_comments(true)
-        .attribute_filter(filter_attribute);
+        .attribute_filter(attribute_rule);
     builder
-});
+}
 
 /// Sanitises untrusted HTML with the project's one policy (see the module
 /// documentation) and returns HTML that is safe to embed in a page.
@@ -145,6 +151,47 @@ static POLICY: LazyLock<Builder<'static>> = LazyLock::new(|| {
 /// Never fails: anything the policy does not understand is removed.
 pub fn clean_html(untrusted_html: &str) -> String {
     POLICY.clean(untrusted_html).to_string()
+}
+
+/// [`clean_html`] for HTML published at `base` (a feed entry, a Webmention source): relative
+/// URLs are made absolute against `base` in the same pass, so links and images point where their
+/// author meant, not at this site. A relative image is kept then, since it resolves to the
+/// author's site. A `base` that is not http(s) resolves nothing ([`clean_html`] as it is).
+///
+/// One pass rather than "make absolute, then sanitise": parsing the HTML is most of the cost of
+/// reading a feed, and the planet reads many. The resolving builder is made once per thread and
+/// only its base changes, because building the policy costs about as much as cleaning an entry.
+pub fn clean_html_at(untrusted_html: &str, base: &url::Url) -> String {
+    if !matches!(base.scheme(), "http" | "https") {
+        return clean_html(untrusted_html);
+    }
+    thread_local! {
+        static RESOLVING: std::cell::RefCell<Builder<'static>> =
+            std::cell::RefCell::new(policy(filter_attribute_resolving));
+    }
+    RESOLVING.with(|builder| {
+        let mut builder = builder.borrow_mut();
+        builder.url_relative(UrlRelative::RewriteWithBase(base.clone()));
+        builder.clean(untrusted_html).to_string()
+    })
+}
+
+/// [`filter_attribute`], letting relative image URLs through to be resolved against the base.
+fn filter_attribute_resolving<'v>(
+    element: &str,
+    attribute: &str,
+    value: &'v str,
+) -> Option<Cow<'v, str>> {
+    let relative = || {
+        matches!(
+            url::Url::parse(value),
+            Err(url::ParseError::RelativeUrlWithoutBase)
+        )
+    };
+    if (element, attribute) == ("img", "src") && relative() {
+        return Some(Cow::Borrowed(value));
+    }
+    filter_attribute(element, attribute, value)
 }
 
 /// The attribute rules that depend on the value, not only the name.

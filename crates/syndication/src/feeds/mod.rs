@@ -386,20 +386,10 @@ fn meta_charset(head: &[u8]) -> Option<String> {
     None
 }
 
-/// Makes the URLs in an HTML fragment absolute, then sanitises it with the
-/// one policy.
-///
-/// The first pass is ammonia's default (generous) allow-list with
-/// `RewriteWithBase`, used only for its URL rewriting; the policy in
-/// [`crate::sanitize::clean_html`] then decides what survives.
+/// Sanitises an HTML fragment of the feed with the one policy, its relative URLs made absolute
+/// against `base` (see [`crate::sanitize::clean_html_at`]).
 fn clean(html: &str, base: &url::Url) -> String {
-    let mut absolutiser = ammonia::Builder::default();
-    absolutiser
-        .add_generic_attributes(["class"])
-        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
-        .link_rel(None);
-    let absolute = absolutiser.clean(html).to_string();
-    crate::sanitize::clean_html(&absolute)
+    crate::sanitize::clean_html_at(html, base)
 }
 
 /// Escapes plain text so it can be handed to the sanitiser as HTML.
@@ -491,6 +481,31 @@ mod tests {
         assert_eq!(entries.len(), MAX_ENTRIES);
         assert!(entries.iter().all(|entry| entry.id.as_deref() != Some("0")));
         assert_eq!(entries[0].id.as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn relative_urls_are_made_absolute_against_the_entry_base() {
+        let base = url::Url::parse("https://blog.example/posts/1").expect("base");
+        let cleaned = clean(
+            "<p><a href=\"/about\">x</a> <a href=\"//other.example/y\">y</a> \
+             <img src=\"img/a.png\" alt=\"a\"> <img src=\"data:image/png;base64,AAAA\"> \
+             <a href=\"javascript:alert(1)\">j</a></p>",
+            &base,
+        );
+        assert!(
+            cleaned.contains("href=\"https://blog.example/about\""),
+            "{cleaned}"
+        );
+        assert!(
+            cleaned.contains("href=\"https://other.example/y\""),
+            "{cleaned}"
+        );
+        assert!(
+            cleaned.contains("src=\"https://blog.example/posts/img/a.png\""),
+            "{cleaned}"
+        );
+        assert!(!cleaned.contains("data:"), "{cleaned}");
+        assert!(!cleaned.contains("javascript"), "{cleaned}");
     }
 
     #[test]
