@@ -21,7 +21,9 @@
 //! - **Images** (`img src`): only absolute `http` and `https` URLs. A relative
 //!   image URL would make every reader's browser send a GET request to this
 //!   site (a cheap cross-site-request trick), and `data:` URLs can carry
-//!   anything, so both are dropped.
+//!   anything, so both are dropped. HTML published elsewhere (a feed entry, a
+//!   Webmention source) goes through [`clean_html_at`] with its own URL, which
+//!   makes its relative links and images absolute against that site instead.
 //! - **Classes**: `language-*` on `code` (for syntax highlighting of fenced
 //!   code) and `u-mention` / `mention` on `a` (microformats2 mentions). No other
 //!   class survives, so user content cannot borrow the site's own styling (for

@@ -158,7 +158,8 @@ pub struct Mention {
     pub name: Option<String>,
     /// The author.
     pub author: Option<Author>,
-    /// The entry's `content` as HTML, sanitised with [`crate::sanitize::clean_html`].
+    /// The entry's `content` as HTML, sanitised with [`crate::sanitize::clean_html_at`] (relative
+    /// URLs made absolute against the source).
     pub content_html: Option<String>,
     /// `published`, as written (an ISO 8601 date-time in well-formed entries).
     pub published: Option<String>,
@@ -396,7 +397,8 @@ fn read_entry(page: &Page, target_key: &str) -> Option<Mention> {
 
     let content_html = values(props, "content").next().map(|c| match c {
         serde_json::Value::Object(o) => match o.get("html").and_then(|h| h.as_str()) {
-            Some(html) => crate::sanitize::clean_html(html),
+            // Relative links in the source point at the source's site, not at ours.
+            Some(html) => crate::sanitize::clean_html_at(html, &page.base),
             None => escape_text(o.get("value").and_then(|v| v.as_str()).unwrap_or("")),
         },
         other => escape_text(other.as_str().unwrap_or("")),

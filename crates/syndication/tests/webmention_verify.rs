@@ -56,6 +56,28 @@ async fn a_reply_is_verified_with_its_author_content_and_kind() {
 }
 
 #[tokio::test]
+async fn relative_links_in_the_content_point_at_the_source_site() {
+    let fetch = Canned::default().with(
+        SOURCE,
+        200,
+        &[("Content-Type", "text/html")],
+        reply_page(
+            r#"<p>See <a href="/notes/2">my other note</a> <img src="pic.png" alt="p"></p>"#,
+        ),
+    );
+    let mention = mention_of(verify(&fetch, SOURCE, TARGET).await.expect("verified"));
+    let content = mention.content_html.expect("content");
+    assert!(
+        content.contains(r#"href="https://alice.example/notes/2""#),
+        "{content}"
+    );
+    assert!(
+        content.contains(r#"src="https://alice.example/notes/pic.png""#),
+        "{content}"
+    );
+}
+
+#[tokio::test]
 async fn an_updated_source_gives_the_new_content() {
     let before = Canned::default().with(SOURCE, 200, &[], reply_page("<p>First draft</p>"));
     let after = Canned::default().with(SOURCE, 200, &[], reply_page("<p>Second thoughts</p>"));
