@@ -435,10 +435,10 @@ both! {
                     async move { huge }
                 }))
                 .route("/endless", get(|| async {
-                    Response::new(axum::body::Body::from_stream(Endless))
+                    Response::new(axum::body::Body::from_stream(common::hostile::Endless))
                 }))
                 .route("/slow", get(|| async {
-                    let drip = drip_stream();
+                    let drip = common::hostile::drip_stream();
                     Response::new(axum::body::Body::from_stream(drip))
                 }))
                 .route("/loop", get(|| async { Redirect::temporary("/loop") }))
@@ -631,45 +631,6 @@ both! {
         let report = polling::poll_now(&app.state, id).await.expect("poll now");
         assert_eq!(report.outcome, Outcome::Fetched { new: 0, updated: 0 });
         assert_eq!(*hits.lock().unwrap(), 2);
-    }
-}
-
-/// An endless body of 64 KiB chunks.
-struct Endless;
-
-impl futures_core::Stream for Endless {
-    type Item = Result<Vec<u8>, std::io::Error>;
-    fn poll_next(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        std::task::Poll::Ready(Some(Ok(vec![b'<'; 64 * 1024])))
-    }
-}
-
-/// A body that sends one byte every 300 ms, for 30 s at most.
-fn drip_stream() -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send {
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
-    tokio::spawn(async move {
-        for _ in 0..100 {
-            if sender.send(Ok(b"<".to_vec())).await.is_err() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
-    });
-    Receiver(receiver)
-}
-
-struct Receiver(tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>);
-
-impl futures_core::Stream for Receiver {
-    type Item = Result<Vec<u8>, std::io::Error>;
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        context: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        self.0.poll_recv(context)
     }
 }
 

@@ -473,3 +473,93 @@ both_backends_on_loopback! {
         assert!(!admin.contains("value=\"on\" checked"));
     }
 }
+
+/// Hostile sources: each Webmention gets a clear reason in its status, none stalls the others, and
+/// a good mention sent alongside them is verified in the same round.
+async fn hostile_sources_get_a_reason_each_and_stall_nothing(backend: common::Backend) {
+    use axum::response::{Redirect, Response};
+    use axum::routing::get;
+    let Some(app) = TestApp::start_with(backend, |s| {
+        s.fetch.allow = badgecommons::net::parse_allow_list("127.0.0.0/8").expect("allow list");
+        s.fetch.timeout = Duration::from_secs(2);
+        s.fetch.max_bytes = 256 * 1024;
+    })
+    .await
+    else {
+        return;
+    };
+    let target = topic(&app, "Hostile sources").await;
+    trust_new_domains(&app).await;
+    let good_page = reply_to(&target, "Friendly", "<p>A good reply among bad ones.</p>");
+    let hostile = Router::new()
+        .route("/huge", get(|| async { "<p>".repeat(200 * 1024) }))
+        .route(
+            "/endless",
+            get(|| async {
+                Response::new(axum::body::Body::from_stream(common::hostile::Endless))
+            }),
+        )
+        .route(
+            "/drip",
+            get(|| async {
+                Response::new(axum::body::Body::from_stream(common::hostile::drip_stream()))
+            }),
+        )
+        .route("/loop", get(|| async { Redirect::temporary("/loop") }))
+        .route(
+            "/good",
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    good_page,
+                )
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, hostile).await;
+    });
+
+    let mut statuses = Vec::new();
+    for path in ["/huge", "/endless", "/drip", "/loop", "/good"] {
+        statuses.push((path, send_ok(&app, &format!("{base}{path}"), &target).await));
+    }
+    let started = std::time::Instant::now();
+    settle(&app).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "one round over five sources took {:?}",
+        started.elapsed()
+    );
+    for (path, status_path) in &statuses {
+        let status = status_of(&app, status_path).await;
+        let reason = status["reason"].as_str().unwrap_or_default().to_string();
+        match *path {
+            "/good" => assert_eq!(status["status"], "accepted", "{status}"),
+            "/huge" | "/endless" => assert!(
+                reason.contains("larger than") || reason.contains("no complete answer"),
+                "{path}: {status}"
+            ),
+            "/drip" => assert!(
+                reason.contains("no complete answer within 2 s"),
+                "{path}: {status}"
+            ),
+            _ => assert!(reason.contains("too many redirects"), "{path}: {status}"),
+        }
+        if *path != "/good" {
+            assert_eq!(status["status"], "pending", "retried later: {status}");
+        }
+    }
+    assert!(page(&target).await.contains("A good reply among bad ones."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_sources_sqlite() {
+    hostile_sources_get_a_reason_each_and_stall_nothing(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_sources_postgres() {
+    hostile_sources_get_a_reason_each_and_stall_nothing(common::Backend::Postgres).await;
+}

@@ -19,6 +19,8 @@ pub struct Received {
     pub kind: Option<String>,
     /// A verification is due (a new or re-sent mention).
     pub due: bool,
+    /// Why the last try to fetch the source failed, while it is tried again.
+    pub last_error: Option<String>,
     pub received: Stamp,
 }
 
@@ -35,9 +37,15 @@ impl Received {
     /// The status in words, for the HTML status page.
     pub fn explanation(&self) -> String {
         match (self.shown_status(), &self.reason) {
-            ("pending", _) => "Waiting to be verified: this site will fetch the source and check \
-                               that it links to the target."
-                .to_string(),
+            ("pending", _) => match &self.last_error {
+                Some(error) => format!(
+                    "Waiting to be verified again: the last try to fetch the source failed \
+                     ({error})."
+                ),
+                None => "Waiting to be verified: this site will fetch the source and check \
+                         that it links to the target."
+                    .to_string(),
+            },
             ("accepted", _) => "Verified and shown with the page it mentions.".to_string(),
             (_, Some(reason)) => reason.clone(),
             (status, None) => status.to_string(),
@@ -46,7 +54,7 @@ impl Received {
 }
 
 const RECEIVED_COLUMNS: &str = "id, source, target, source_domain, status, reason, kind, \
-     next_attempt_at, received_at";
+     next_attempt_at, last_error, received_at";
 
 fn received_from_row(row: &AnyRow) -> Result<Received, sqlx::Error> {
     Ok(Received {
@@ -58,6 +66,7 @@ fn received_from_row(row: &AnyRow) -> Result<Received, sqlx::Error> {
         reason: row.try_get("reason")?,
         kind: row.try_get("kind")?,
         due: row.try_get::<Option<i64>, _>("next_attempt_at")?.is_some(),
+        last_error: row.try_get("last_error")?,
         received: Stamp(row.try_get("received_at")?),
     })
 }

@@ -551,3 +551,48 @@ macro_rules! both_backends_on_loopback {
         )*
     };
 }
+
+/// Bodies of hostile servers, for tests of what the app fetches from outside.
+pub mod hostile {
+    use std::time::Duration;
+
+    /// An endless body of 64 KiB chunks.
+    pub struct Endless;
+
+    impl futures_core::Stream for Endless {
+        type Item = Result<Vec<u8>, std::io::Error>;
+        fn poll_next(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(Some(Ok(vec![b'<'; 64 * 1024])))
+        }
+    }
+
+    /// A body that sends one byte every 300 ms, for 30 s at most.
+    pub fn drip_stream() -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send
+    {
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+        tokio::spawn(async move {
+            for _ in 0..100 {
+                if sender.send(Ok(b"<".to_vec())).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        });
+        Receiver(receiver)
+    }
+
+    struct Receiver(tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>);
+
+    impl futures_core::Stream for Receiver {
+        type Item = Result<Vec<u8>, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            context: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            self.0.poll_recv(context)
+        }
+    }
+}
