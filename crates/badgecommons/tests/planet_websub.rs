@@ -342,7 +342,11 @@ both! {
 }
 
 async fn site_feed(app: &TestApp) -> (Option<String>, String) {
-    let response = reqwest::get(app.url("/feed.atom")).await.expect("feed");
+    feed_at(app, "/feed.atom").await
+}
+
+async fn feed_at(app: &TestApp, path: &str) -> (Option<String>, String) {
+    let response = reqwest::get(app.url(path)).await.expect("feed");
     let link = response
         .headers()
         .get("link")
@@ -378,6 +382,21 @@ async fn the_site_feeds_advertise_the_configured_hub(backend: Backend) {
     );
     let parsed = syndication::feeds::parse(body.as_bytes(), None, &app.url("/feed.atom"))
         .expect("still a valid feed");
+    assert_eq!(parsed.hubs, ["https://hub.example.org/"]);
+
+    // The planet's combined feed too.
+    let (link, body) = feed_at(&app, "/planet/feed.atom").await;
+    let link = link.expect("a Link header on the planet's feed");
+    assert!(
+        link.contains("<https://hub.example.org/>; rel=\"hub\""),
+        "{link}"
+    );
+    assert!(
+        link.contains(&format!("<{}>; rel=\"self\"", app.url("/planet/feed.atom"))),
+        "{link}"
+    );
+    let parsed = syndication::feeds::parse(body.as_bytes(), None, &app.url("/planet/feed.atom"))
+        .expect("the planet's feed is a valid feed");
     assert_eq!(parsed.hubs, ["https://hub.example.org/"]);
 }
 
