@@ -47,14 +47,7 @@ pub(super) async fn approve(
     viewer: Viewer,
     Path(id): Path<i64>,
 ) -> Result<Response, Failure> {
-    viewer.require_staff()?;
-    if !store::decide(&state.db, id, true).await? {
-        return Err(Failure::NotFound(
-            "No held Webmention with that number: another moderator may have decided it."
-                .to_string(),
-        ));
-    }
-    Ok(back())
+    decide(&state, &viewer, id, true).await
 }
 
 pub(super) async fn reject(
@@ -62,8 +55,18 @@ pub(super) async fn reject(
     viewer: Viewer,
     Path(id): Path<i64>,
 ) -> Result<Response, Failure> {
+    decide(&state, &viewer, id, false).await
+}
+
+/// A moderator shows (`approve`) or rejects a held mention.
+async fn decide(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    approve: bool,
+) -> Result<Response, Failure> {
     viewer.require_staff()?;
-    if !store::decide(&state.db, id, false).await? {
+    if !store::decide(&state.db, id, approve).await? {
         return Err(Failure::NotFound(
             "No held Webmention with that number: another moderator may have decided it."
                 .to_string(),
