@@ -456,11 +456,24 @@ both_backends_on_loopback! {
         assert!(page.contains("ada post 02"), "{page}");
         assert!(page.contains(&format!("href=\"{base}/ada/posts/2\"")), "links the original: {page}");
 
+        // Two members clicking "discuss" on another entry at the same moment get one topic.
+        let other_id = body["entries"][1]["id"].as_i64().expect("second entry id");
+        let ada = app.signed_in("ada").await;
+        let path = format!("/planet/entries/{other_id}/discuss");
+        let (first, second) = tokio::join!(mei.submit(&path, &[]), ada.submit(&path, &[]));
+        assert_eq!(first.status(), StatusCode::SEE_OTHER);
+        assert_eq!(second.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            location(&first).split('#').next(),
+            location(&second).split('#').next(),
+            "both are sent to the one topic"
+        );
+
         let again = mei.submit(&format!("/planet/entries/{id}/discuss"), &[]).await;
         assert_eq!(again.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&again).split('#').next(), topic.split('#').next());
         let (_, topics) = app.anonymous_api().get("/api/v1/topics").await;
-        assert_eq!(topics["topics"].as_array().map(Vec::len), Some(1), "{topics}");
+        assert_eq!(topics["topics"].as_array().map(Vec::len), Some(2), "{topics}");
         let (_, river) = app.browser().page("/planet").await;
         assert!(river.contains("Discussion</a>"), "the river links the topic");
 

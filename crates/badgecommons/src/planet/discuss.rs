@@ -102,6 +102,22 @@ async fn existing_topic(
         .map(|t| t.path()))
 }
 
+/// Claims entry `id` for opening its topic; false when it has one, or another member's click
+/// is opening it (a claim older than a minute belongs to a request that died).
+async fn claim(state: &AppState, id: i64) -> Result<bool, sqlx::Error> {
+    let now = crate::store::now();
+    let claimed = sqlx::query(
+        "UPDATE planet_entries SET discussion_claimed_at = $1 WHERE id = $2 AND topic_id IS NULL \
+         AND (discussion_claimed_at IS NULL OR discussion_claimed_at < $3)",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(now - 60_000)
+    .execute(state.db.pool())
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
 async fn discuss(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -119,22 +135,45 @@ async fn discuss(
             "This entry has no address of its own to discuss.".to_string(),
         ));
     };
-    let category = category_for(&state, member).await?;
-    let posted = posting::start_topic(
-        &state,
-        member,
-        &category,
-        &topic_title(&entry),
-        &topic_body(&entry, &link),
+    // One topic per entry, even for two members clicking at the same moment: the first claims
+    // the entry; the other waits briefly for the first one's topic.
+    if !claim(&state, id).await? {
+        for _ in 0..30 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            if let Some(path) = existing_topic(&state, id, member).await? {
+                return Ok(Redirect::to(&path).into_response());
+            }
+        }
+        return Err(Failure::Conflict(
+            "Another member is opening a topic for this entry right now: reload the planet in a \
+             moment to join it."
+                .to_string(),
+        ));
+    }
+    let category = category_for(&state, member).await;
+    let posted = match category {
+        Ok(category) => {
+            posting::start_topic(
+                &state,
+                member,
+                &category,
+                &topic_title(&entry),
+                &topic_body(&entry, &link),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    let topic_id = posted.as_ref().ok().map(|p| p.topic_id);
+    sqlx::query(
+        "UPDATE planet_entries SET topic_id = COALESCE($1, topic_id), discussion_claimed_at = NULL \
+         WHERE id = $2",
     )
+    .bind(topic_id)
+    .bind(id)
+    .execute(state.db.pool())
     .await?;
-    // Only the first topic is remembered: of two members clicking at the same moment, the
-    // second is sent to the first one's topic on their next click.
-    sqlx::query("UPDATE planet_entries SET topic_id = $1 WHERE id = $2 AND topic_id IS NULL")
-        .bind(posted.topic_id)
-        .bind(id)
-        .execute(state.db.pool())
-        .await?;
+    let posted = posted?;
     // The original's author learns of the discussion by Webmention: the topic's first post links
     // the original, so `start_topic` has queued one from that post's permalink, as for any post.
     Ok(Redirect::to(&posted.path).into_response())

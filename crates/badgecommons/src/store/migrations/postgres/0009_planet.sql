@@ -64,6 +64,9 @@ CREATE TABLE planet_entries (
     shown BIGINT NOT NULL DEFAULT 1,
     -- The forum topic that discusses it, once someone opened one.
     topic_id BIGINT REFERENCES topics(id) ON DELETE SET NULL,
+    -- While a member's "discuss" is opening that topic (so a second click at the same moment
+    -- does not open another); a claim older than a minute is stale.
+    discussion_claimed_at BIGINT,
     UNIQUE (feed_id, dedup_key)
 );
 CREATE INDEX planet_entries_river ON planet_entries(published_at, id);
