@@ -81,8 +81,32 @@ impl Response {
 
 /// Why a request got no response: refused by the fetcher's guard, timed out, too large...
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct FetchError(pub String);
+#[error("{message}")]
+pub struct FetchError {
+    /// What went wrong, in words.
+    pub message: String,
+    /// Whether asking again cannot help (the address is refused, the response too large...), as
+    /// opposed to a failure that may pass (a timeout, a refused connection).
+    pub permanent: bool,
+}
+
+impl FetchError {
+    /// A failure that may pass: worth retrying later.
+    pub fn passing(message: impl Into<String>) -> FetchError {
+        FetchError {
+            message: message.into(),
+            permanent: false,
+        }
+    }
+
+    /// A failure that asking again will not mend.
+    pub fn permanent(message: impl Into<String>) -> FetchError {
+        FetchError {
+            message: message.into(),
+            permanent: true,
+        }
+    }
+}
 
 /// The boxed future a [`Fetch`] returns.
 pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Response, FetchError>> + Send + 'a>>;
@@ -143,10 +167,9 @@ impl Fetch for Canned {
             if let Ok(mut asked) = self.asked.lock() {
                 asked.push(request.clone());
             }
-            self.responses
-                .get(&request.url)
-                .cloned()
-                .ok_or_else(|| FetchError(format!("{} is not available offline", request.url)))
+            self.responses.get(&request.url).cloned().ok_or_else(|| {
+                FetchError::passing(format!("{} is not available offline", request.url))
+            })
         })
     }
 }

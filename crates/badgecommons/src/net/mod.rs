@@ -352,9 +352,14 @@ impl syndication::fetch::Fetch for GuardedClient {
         request: &'a syndication::fetch::Request,
     ) -> syndication::fetch::FetchFuture<'a> {
         Box::pin(async move {
-            self.send(request)
-                .await
-                .map_err(|err| syndication::fetch::FetchError(err.to_string()))
+            self.send(request).await.map_err(|err| {
+                // The guard's refusals and the size limit answer the same way every time.
+                let permanent = !matches!(err, FetchError::Failed { .. });
+                syndication::fetch::FetchError {
+                    message: err.to_string(),
+                    permanent,
+                }
+            })
         })
     }
 }

@@ -168,7 +168,7 @@ fn is_passing(error: &WebmentionError) -> bool {
         WebmentionError::Status { status, .. } | WebmentionError::Rejected { status, .. } => {
             *status >= 500 || matches!(status, 408 | 429)
         }
-        WebmentionError::Fetch { .. } => true,
+        WebmentionError::Fetch { error, .. } => !error.permanent,
         _ => false,
     }
 }

@@ -119,7 +119,7 @@ fn kind_of(kinds: &[Kind]) -> &'static str {
 fn is_passing(error: &WebmentionError) -> bool {
     match error {
         WebmentionError::Status { status, .. } => *status >= 500 || matches!(status, 408 | 429),
-        WebmentionError::Fetch { .. } => true,
+        WebmentionError::Fetch { error, .. } => !error.permanent,
         _ => false,
     }
 }
