@@ -48,17 +48,6 @@ struct Fake {
 
 type Shared = Arc<Mutex<Fake>>;
 
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{address}")
-}
-
 fn html(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
@@ -66,7 +55,8 @@ fn html(body: String) -> Response {
 /// Starts the fake IndieAuth server (and a second one, elsewhere) and returns its state.
 async fn fake_server() -> Shared {
     let shared: Shared = Arc::default();
-    let other = serve(Router::new().route("/auth", get(|| async { "another server" }))).await;
+    let other =
+        common::serve(Router::new().route("/auth", get(|| async { "another server" }))).await;
     let app = Router::new()
         // The member's home page: metadata announced in a Link header.
         .route(
@@ -121,7 +111,7 @@ async fn fake_server() -> Shared {
         )
         .route("/auth", get(authorize).post(redeem))
         .with_state(shared.clone());
-    let base = serve(app).await;
+    let base = common::serve(app).await;
     {
         let mut fake = shared.lock().unwrap();
         fake.base = base;

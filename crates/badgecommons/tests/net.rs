@@ -1,23 +1,14 @@
 //! The guarded outbound client against real servers on loopback: what it refuses, what it
 //! allows when told to, and its limits. All traffic stays on 127.0.0.0/8.
 
+mod common;
+
 use std::time::Duration;
 
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
 use badgecommons::net::{parse_allow_list, FetchError, FetchPolicy, GuardedClient};
-
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{address}")
-}
 
 fn client(allow: &str, configure: impl FnOnce(&mut FetchPolicy)) -> GuardedClient {
     let mut policy = FetchPolicy {
@@ -61,7 +52,7 @@ fn test_app() -> Router {
 
 #[tokio::test]
 async fn loopback_is_refused_by_default_by_address_and_by_name() {
-    let base = serve(test_app()).await;
+    let base = common::serve(test_app()).await;
     let guarded = client("", |_| {});
     let err = guarded
         .get(&format!("{base}/badge.json"), "application/json")
@@ -94,7 +85,7 @@ async fn loopback_is_refused_by_default_by_address_and_by_name() {
 
 #[tokio::test]
 async fn an_allowed_range_is_fetched() {
-    let base = serve(test_app()).await;
+    let base = common::serve(test_app()).await;
     let fetched = client("127.0.0.1/32", |_| {})
         .get(&format!("{base}/badge.json"), "application/json")
         .await
@@ -106,7 +97,7 @@ async fn an_allowed_range_is_fetched() {
 
 #[tokio::test]
 async fn a_redirect_to_a_forbidden_address_is_refused() {
-    let base = serve(test_app()).await;
+    let base = common::serve(test_app()).await;
     let port = base.rsplit(':').next().unwrap();
     let err = client("127.0.0.1/32", |_| {})
         .get(
@@ -121,7 +112,7 @@ async fn a_redirect_to_a_forbidden_address_is_refused() {
 
 #[tokio::test]
 async fn size_time_and_redirects_are_limited() {
-    let base = serve(test_app()).await;
+    let base = common::serve(test_app()).await;
     let small = client("127.0.0.0/8", |p| p.max_bytes = 1024 * 1024);
     let err = small.get(&format!("{base}/big"), "*/*").await.unwrap_err();
     assert!(matches!(err, FetchError::TooLarge { .. }), "{err}");

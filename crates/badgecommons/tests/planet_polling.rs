@@ -30,41 +30,6 @@ async fn app(backend: Backend) -> Option<TestApp> {
     .await
 }
 
-macro_rules! both {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        $(
-            mod $name {
-                use super::*;
-
-                async fn run($app: TestApp) $body
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    run(app(Backend::Sqlite).await.expect("sqlite app")).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = app(Backend::Postgres).await {
-                        run(app).await;
-                    }
-                }
-            }
-        )*
-    };
-}
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{address}")
-}
-
 async fn add_feed(db: &Db, url: &str) -> i64 {
     sqlx::query(
         "INSERT INTO planet_feeds (url, next_poll_at, interval_ms, created_at)
@@ -170,11 +135,11 @@ fn atom(entries: &[(&str, &str, &str)]) -> String {
     xml
 }
 
-both! {
+both_backends_started_by! { app;
     async fn a_feed_is_polled_then_asked_conditionally_and_a_304_changes_nothing(app) {
         let seen: Arc<Mutex<Vec<Validators>>> = Arc::default();
         let log = seen.clone();
-        let base = serve(Router::new().route(
+        let base = common::serve(Router::new().route(
             "/feed.xml",
             get(move |headers: HeaderMap| {
                 let log = log.clone();
@@ -252,7 +217,7 @@ both! {
         };
         *document.lock().unwrap() = rss("Old title");
         let served = document.clone();
-        let base = serve(Router::new().route(
+        let base = common::serve(Router::new().route(
             "/rss",
             get(move || {
                 let served = served.clone();
@@ -304,7 +269,7 @@ both! {
             .execute(app.db.pool())
             .await
             .expect("community filter");
-        let base = serve(Router::new().route(
+        let base = common::serve(Router::new().route(
             "/feed",
             get(|| async {
                 r#"<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
@@ -337,7 +302,7 @@ both! {
     }
 
     async fn cache_control_ttl_and_retry_after_shape_the_next_poll(app) {
-        let base = serve(
+        let base = common::serve(
             Router::new()
                 .route(
                     "/cached",
@@ -381,7 +346,7 @@ both! {
     }
 
     async fn errors_are_recorded_in_words_and_back_off_and_410_stops_polling(app) {
-        let base = serve(
+        let base = common::serve(
             Router::new()
                 .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
                 .route("/gone", get(|| async { StatusCode::GONE }))
@@ -428,7 +393,7 @@ both! {
             ));
         }
         thousands.push_str("</channel></rss>");
-        let hostile = serve(
+        let hostile = common::serve(
             Router::new()
                 .route("/huge", get(move || {
                     let huge = huge.clone();
@@ -473,7 +438,7 @@ both! {
                 })),
         )
         .await;
-        let good_server = serve(Router::new().route(
+        let good_server = common::serve(Router::new().route(
             "/feed",
             get(|| async { atom(&[("g", "Good", "fine")]) }),
         ))
@@ -565,7 +530,7 @@ both! {
         // (in flight now, most at once)
         let load: Arc<Mutex<(usize, usize)>> = Arc::default();
         let gauge = load.clone();
-        let base = serve(Router::new().route(
+        let base = common::serve(Router::new().route(
             "/f/{n}",
             get(move || {
                 let gauge = gauge.clone();
@@ -597,7 +562,7 @@ both! {
     async fn a_feed_claimed_by_another_process_is_not_fetched_twice(app) {
         let hits = Arc::new(Mutex::new(0));
         let counter = hits.clone();
-        let base = serve(Router::new().route(
+        let base = common::serve(Router::new().route(
             "/feed",
             get(move || {
                 let counter = counter.clone();
@@ -644,7 +609,7 @@ mod command_line {
         let Some(app) = app(backend).await else {
             return;
         };
-        let base = serve(
+        let base = common::serve(
             Router::new()
                 .route(
                     "/good",

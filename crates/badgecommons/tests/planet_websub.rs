@@ -31,48 +31,13 @@ async fn app(backend: Backend) -> Option<TestApp> {
     .await
 }
 
-macro_rules! both {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        $(
-            mod $name {
-                use super::*;
-
-                async fn run($app: TestApp) $body
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    run(app(Backend::Sqlite).await.expect("sqlite app")).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = app(Backend::Postgres).await {
-                        run(app).await;
-                    }
-                }
-            }
-        )*
-    };
-}
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{address}")
-}
-
 type Requests = Arc<Mutex<Vec<Vec<(String, String)>>>>;
 
 /// A hub that records each subscription request and answers with `status`.
 async fn fake_hub(status: StatusCode) -> (String, Requests) {
     let requests: Requests = Arc::default();
     let log = requests.clone();
-    let base = serve(Router::new().route(
+    let base = common::serve(Router::new().route(
         "/hub",
         post(move |Form(form): Form<Vec<(String, String)>>| {
             let log = log.clone();
@@ -225,7 +190,7 @@ async fn titles(db: &Db, id: i64) -> Vec<String> {
         .collect()
 }
 
-both! {
+both_backends_started_by! { app;
     async fn a_feed_with_a_hub_is_subscribed_verified_and_pushed_to(app) {
         let (hub, requests) = fake_hub(StatusCode::ACCEPTED).await;
         let feed_url = feed_with_hub(&hub).await;

@@ -46,11 +46,7 @@ impl Site {
                 }
             }
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
+        let base = common::serve(router).await;
         Site { base, pages }
     }
 
@@ -516,11 +512,7 @@ async fn hostile_sources_get_a_reason_each_and_stall_nothing(backend: common::Ba
                 )
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, hostile).await;
-    });
+    let base = common::serve(hostile).await;
 
     let mut statuses = Vec::new();
     for path in ["/huge", "/endless", "/drip", "/loop", "/good"] {

@@ -524,10 +524,11 @@ macro_rules! both_backends {
     };
 }
 
-/// [`both_backends!`], on apps that may fetch from loopback ([`TestApp::start_on_loopback`]).
+/// [`both_backends!`] with apps made by `$start` (an `async fn(Backend) -> Option<TestApp>`, e.g.
+/// one that sets a short fetch time limit).
 #[macro_export]
-macro_rules! both_backends_on_loopback {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
+macro_rules! both_backends_started_by {
+    ($start:path; $(async fn $name:ident($app:ident) $body:block)*) => {
         $(
             mod $name {
                 #[allow(unused_imports)]
@@ -537,19 +538,40 @@ macro_rules! both_backends_on_loopback {
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    let app = $crate::common::TestApp::start_on_loopback($crate::common::Backend::Sqlite).await.expect("sqlite app");
+                    let app = $start($crate::common::Backend::Sqlite).await.expect("sqlite app");
                     run(app).await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if let Some(app) = $crate::common::TestApp::start_on_loopback($crate::common::Backend::Postgres).await {
+                    if let Some(app) = $start($crate::common::Backend::Postgres).await {
                         run(app).await;
                     }
                 }
             }
         )*
     };
+}
+
+/// [`both_backends!`], on apps that may fetch from loopback ([`TestApp::start_on_loopback`]).
+#[macro_export]
+macro_rules! both_backends_on_loopback {
+    ($($tests:tt)*) => {
+        $crate::both_backends_started_by! { $crate::common::TestApp::start_on_loopback; $($tests)* }
+    };
+}
+
+/// Serves `router` on a free 127.0.0.1 port (the other sites a test needs); returns its
+/// `http://address`.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{address}")
 }
 
 /// Bodies of hostile servers, for tests of what the app fetches from outside.
