@@ -197,3 +197,18 @@ export async function unlabelledControls(page) {
     return offenders;
   });
 }
+
+/**
+ * Signs `username` in through the /signin form and waits until the page header names them.
+ * (The form's button is "Sign in" exactly: the page also has "Sign in with your domain".)
+ */
+export async function signIn(page, username, password) {
+  await page.goto('/signin');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([
+    page.waitForURL((url) => !url.pathname.startsWith('/signin')),
+    page.getByRole('button', { name: 'Sign in', exact: true }).click(),
+  ]);
+  await page.locator('header.site').getByRole('link', { name: username, exact: true }).waitFor();
+}

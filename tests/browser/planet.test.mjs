@@ -13,7 +13,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { freePort, launchChromium, sleep, startServer, unlabelledControls } from './harness.mjs';
+import { freePort, launchChromium, sleep, startServer, unlabelledControls, signIn } from './harness.mjs';
 
 const MEMBER = 'linus';
 const PASSWORD = 'demo-password';
@@ -139,11 +139,7 @@ describe('the planet in a real browser: connect a site, see its posts, reply fro
   });
 
   step('the member signs in', async () => {
-    await page.goto('/signin');
-    await page.getByLabel('Username').fill(MEMBER);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/signin')), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
-    await page.locator('header.site').getByRole('link', { name: MEMBER, exact: true }).waitFor();
+    await signIn(page, MEMBER, PASSWORD);
   });
 
   step('connecting the site finds its feed, and adding it lists the feed with its status', async () => {

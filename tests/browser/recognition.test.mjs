@@ -17,7 +17,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { launchChromium, startServer, unlabelledControls } from './harness.mjs';
+import { launchChromium, startServer, unlabelledControls, signIn } from './harness.mjs';
 
 const ADMIN = 'ada';
 const PASSWORD = 'browser-test-password-1';
@@ -187,11 +187,7 @@ describe('recognition in a real browser: award, bake, verify, revoke', () => {
   });
 
   step('the admin signs in through the form', async () => {
-    await page.goto('/signin');
-    await page.getByLabel('Username').fill(ADMIN);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await submit(page, page.getByRole('button', { name: 'Sign in', exact: true }), (url) => !url.pathname.startsWith('/signin'));
-    await page.locator('header.site').getByRole('link', { name: ADMIN, exact: true }).waitFor();
+    await signIn(page, ADMIN, PASSWORD);
   });
 
   step('the badge form labels every control and creates a badge with an uploaded PNG', async () => {
