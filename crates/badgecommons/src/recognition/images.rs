@@ -247,7 +247,7 @@ pub fn image_from_data_uri(uri: &str) -> Result<CheckedImage, ImageError> {
 }
 
 /// Decodes `%XX` escapes; `None` on a malformed escape.
-fn percent_decode(text: &str) -> Option<Vec<u8>> {
+pub(super) fn percent_decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

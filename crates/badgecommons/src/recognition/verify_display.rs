@@ -416,7 +416,7 @@ fn safe_image_src(uri: &str) -> Option<String> {
             let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
             STANDARD.decode(compact).ok()?
         } else {
-            percent_decoded(data)?
+            super::images::percent_decode(data)?
         };
         if bytes.is_empty() || bytes.len() > MAX_IMAGE_BYTES {
             return None;
@@ -428,24 +428,6 @@ fn safe_image_src(uri: &str) -> Option<String> {
     }
     let url = url::Url::parse(uri).ok()?;
     (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then(|| url.to_string())
-}
-
-/// The bytes of a percent-encoded `data:` URI body, or `None` for a broken escape.
-fn percent_decoded(text: &str) -> Option<Vec<u8>> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    Some(out)
 }
 
 /// The uploaded baked image itself, as a `data:` URI.
