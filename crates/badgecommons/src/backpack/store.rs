@@ -283,6 +283,8 @@ pub struct Item {
     pub position: i64,
 }
 
+const COLLECTION_COLUMNS: &str = "id, user_id, slug, name, public_at";
+
 fn collection_from_row(row: &AnyRow) -> Result<Collection, sqlx::Error> {
     Ok(Collection {
         id: row.try_get("id")?,
@@ -295,10 +297,10 @@ fn collection_from_row(row: &AnyRow) -> Result<Collection, sqlx::Error> {
 
 /// A member's collections, by name.
 pub async fn collections(db: &Db, user_id: i64) -> Result<Vec<Collection>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, user_id, slug, name, public_at FROM backpack_collections
-         WHERE user_id = $1 ORDER BY name, id",
-    )
+    sqlx::query(&format!(
+        "SELECT {COLLECTION_COLUMNS} FROM backpack_collections
+         WHERE user_id = $1 ORDER BY name, id"
+    ))
     .bind(user_id)
     .fetch_all(db.pool())
     .await?
@@ -309,10 +311,10 @@ pub async fn collections(db: &Db, user_id: i64) -> Result<Vec<Collection>, sqlx:
 
 /// One of `user_id`'s collections.
 pub async fn collection(db: &Db, user_id: i64, id: i64) -> Result<Option<Collection>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, user_id, slug, name, public_at FROM backpack_collections
-         WHERE id = $1 AND user_id = $2",
-    )
+    sqlx::query(&format!(
+        "SELECT {COLLECTION_COLUMNS} FROM backpack_collections
+         WHERE id = $1 AND user_id = $2"
+    ))
     .bind(id)
     .bind(user_id)
     .fetch_optional(db.pool())
@@ -327,10 +329,10 @@ pub async fn collection_by_slug(
     user_id: i64,
     slug: &str,
 ) -> Result<Option<Collection>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, user_id, slug, name, public_at FROM backpack_collections
-         WHERE user_id = $1 AND slug = $2",
-    )
+    sqlx::query(&format!(
+        "SELECT {COLLECTION_COLUMNS} FROM backpack_collections
+         WHERE user_id = $1 AND slug = $2"
+    ))
     .bind(user_id)
     .bind(slug)
     .fetch_optional(db.pool())
