@@ -160,9 +160,7 @@ async fn update_api(
         // Deleted between the check and the write.
         return Err(Failure::not_found("collection of yours"));
     }
-    let collection = store::collection(&state.db, member.id, id)
-        .await?
-        .ok_or_else(|| Failure::not_found("collection of yours"))?;
+    let collection = own_collection(&state, &viewer, id).await?;
     Ok(Json(collection_json(&state, &member.username, &collection).await?).into_response())
 }
 
