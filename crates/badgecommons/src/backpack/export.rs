@@ -54,26 +54,23 @@ async fn export(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
     for award in awards::of_member(&state.db, member.id, true).await? {
         let view = BadgeView::award(&state, &award, &issuer);
         let base = format!("awards/{}", award.id);
-        let mut names = vec![format!("{base}.json")];
+        let first = files.len();
         files.push((
             format!("{base}.json"),
             award.credential.clone().into_bytes(),
         ));
         match crate::recognition::baked_image(&state, &award, "png").await {
-            Ok(png) => {
-                names.push(format!("{base}.png"));
-                files.push((format!("{base}.png"), png));
-            }
+            Ok(png) => files.push((format!("{base}.png"), png)),
             // A badge class without an image still exports its credential.
             Err(e) => tracing::warn!(award = %award.id, error = %e, "no baked image to export"),
         }
-        entries.push(entry(&view, names));
+        entries.push(entry(&view, &files[first..]));
     }
 
     for badge in store::of_member(&state.db, member.id, true).await? {
         let view = BadgeView::imported(&state, &badge);
         let base = format!("imported/{}", badge.id);
-        let mut names = Vec::new();
+        let first = files.len();
         let payload_name = match badge.source.as_str() {
             "url" => format!("{base}.url.txt"),
             "jwt" => format!("{base}.jwt"),
@@ -82,7 +79,6 @@ async fn export(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
             _ => format!("{base}.jwt"),
         };
         if !payload_name.is_empty() {
-            names.push(payload_name.clone());
             files.push((payload_name, badge.payload.clone().into_bytes()));
         }
         if let Some((bytes, kind)) = store::image(&state.db, badge.id).await? {
@@ -91,15 +87,13 @@ async fn export(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
             } else {
                 "png"
             };
-            names.push(format!("{base}.{ext}"));
             files.push((format!("{base}.{ext}"), bytes));
         }
-        names.push(format!("{base}.report.json"));
         files.push((
             format!("{base}.report.json"),
             badge.report.clone().into_bytes(),
         ));
-        entries.push(entry(&view, names));
+        entries.push(entry(&view, &files[first..]));
     }
 
     let index = Index {
@@ -134,12 +128,13 @@ async fn export(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
         .into_response())
 }
 
-fn entry(view: &BadgeView, files: Vec<String>) -> Entry {
+/// The index entry of `view`, listing the names of its `files` in the zip.
+fn entry(view: &BadgeView, files: &[(String, Vec<u8>)]) -> Entry {
     Entry {
         name: view.name.clone(),
         issuer: view.issuer.clone(),
         issued: view.issued.clone(),
         status: view.status(),
-        files,
+        files: files.iter().map(|(name, _)| name.clone()).collect(),
     }
 }
