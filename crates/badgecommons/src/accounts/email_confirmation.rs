@@ -102,12 +102,13 @@ async fn confirm(
             "That confirmation link is unknown, used already or older than a week: ask for a new one on your account page.".into(),
         )
     };
+    let token_hash = hash_token(query.token.trim());
     let mut tx = state.db.begin().await?;
     let row = sqlx::query(
         "SELECT c.user_id, c.email, c.created_at, c.used_at, u.email AS current_email
          FROM email_confirmations c JOIN users u ON u.id = c.user_id WHERE c.token_hash = $1",
     )
-    .bind(hash_token(query.token.trim()))
+    .bind(&token_hash)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(invalid)?;
@@ -126,7 +127,7 @@ async fn confirm(
     let at = now();
     sqlx::query("UPDATE email_confirmations SET used_at = $1 WHERE token_hash = $2")
         .bind(at)
-        .bind(hash_token(query.token.trim()))
+        .bind(token_hash)
         .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE users SET email_confirmed_at = $1 WHERE id = $2")
