@@ -238,7 +238,9 @@ async fn account_view(
         new_token,
         notice,
         problem,
-        email: store::email_of(&state.db, member.id).await?,
+        email: store::email_of(&state.db, member.id)
+            .await?
+            .ok_or_else(|| Failure::Internal(format!("member {} has no row", member.id)))?,
         email_confirmed: super::email_confirmation::is_confirmed(&state.db, member.id).await?,
     })
 }

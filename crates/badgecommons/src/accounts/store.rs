@@ -373,11 +373,12 @@ pub async fn spend_invite(
     Ok(done.rows_affected() == 1)
 }
 
-/// A member's email address.
-pub async fn email_of(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
+/// A member's email address; `None` when there is no such member.
+pub async fn email_of(db: &Db, user_id: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query("SELECT email FROM users WHERE id = $1")
         .bind(user_id)
-        .fetch_one(db.pool())
+        .fetch_optional(db.pool())
         .await?
-        .try_get("email")
+        .map(|row| row.try_get("email"))
+        .transpose()
 }

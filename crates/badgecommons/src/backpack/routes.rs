@@ -274,7 +274,8 @@ async fn import(state: &AppState, member: &Member, input: Input) -> Result<Impor
             MAX_PAYLOAD_BYTES / 1024
         )));
     }
-    let email = store::email_of(&state.db, member.id)
+    // The recipient imported badges are checked against.
+    let email = crate::accounts::store::email_of(&state.db, member.id)
         .await?
         .ok_or_else(|| Failure::not_found("member"))?;
     // Verify before the transaction: it may fetch from other sites for seconds.

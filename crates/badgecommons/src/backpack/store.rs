@@ -254,16 +254,6 @@ pub async fn set_hidden(db: &Db, user_id: i64, id: i64, hidden: bool) -> Result<
     Ok(result.rows_affected() == 1)
 }
 
-/// The member's email address: the recipient imported badges are checked against.
-pub async fn email_of(db: &Db, user_id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query("SELECT email FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(db.pool())
-        .await?
-        .map(|row| row.try_get("email"))
-        .transpose()
-}
-
 /// A named, ordered set of a member's badges.
 #[derive(Clone, Debug)]
 pub struct Collection {
