@@ -117,20 +117,34 @@ pub fn s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-/// Fetches `url` as a page and gives its body, final URL and headers.
-async fn fetch_page(
+/// GETs `url` asking for `accept`; a fetch that fails outright makes `url` unreachable.
+async fn get(
     fetch: &dyn Fetch,
     url: &str,
+    accept: &str,
 ) -> Result<syndication::fetch::Response, ClientError> {
     let mut request = Request::get(url);
-    request.accept = Some("text/html, application/xhtml+xml;q=0.9, */*;q=0.1".into());
-    let response = fetch
+    request.accept = Some(accept.into());
+    fetch
         .fetch(&request)
         .await
         .map_err(|e| ClientError::Unreachable {
             url: url.to_string(),
             reason: e.to_string(),
-        })?;
+        })
+}
+
+/// Fetches `url` as a page and gives its body, final URL and headers.
+async fn fetch_page(
+    fetch: &dyn Fetch,
+    url: &str,
+) -> Result<syndication::fetch::Response, ClientError> {
+    let response = get(
+        fetch,
+        url,
+        "text/html, application/xhtml+xml;q=0.9, */*;q=0.1",
+    )
+    .await?;
     if !(200..300).contains(&response.status) {
         return Err(ClientError::Unreachable {
             url: url.to_string(),
@@ -187,15 +201,7 @@ async fn read_metadata(fetch: &dyn Fetch, url: &str) -> Result<Server, ClientErr
         url: url.to_string(),
         reason,
     };
-    let mut request = Request::get(url);
-    request.accept = Some("application/json".into());
-    let response = fetch
-        .fetch(&request)
-        .await
-        .map_err(|e| ClientError::Unreachable {
-            url: url.to_string(),
-            reason: e.to_string(),
-        })?;
+    let response = get(fetch, url, "application/json").await?;
     if !(200..300).contains(&response.status) {
         return Err(bad(format!("it answered HTTP {}", response.status)));
     }
