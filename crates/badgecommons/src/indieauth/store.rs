@@ -116,7 +116,20 @@ pub async fn link_identity(
     me: &str,
     authorization_endpoint: &str,
 ) -> Result<bool, sqlx::Error> {
-    let now = now();
+    if insert_identity(db.pool(), user_id, me, authorization_endpoint, now()).await? {
+        return Ok(true);
+    }
+    Ok(account_of(db, me).await? == Some(user_id))
+}
+
+/// Links `me` to `user_id` unless it is linked to an account already; whether it was linked now.
+async fn insert_identity<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    user_id: i64,
+    me: &str,
+    authorization_endpoint: &str,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO indieauth_identities (user_id, me, authorization_endpoint, created_at, last_used_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (me) DO NOTHING",
@@ -124,14 +137,11 @@ pub async fn link_identity(
     .bind(user_id)
     .bind(me)
     .bind(authorization_endpoint)
-    .bind(now)
-    .bind(now)
-    .execute(db.pool())
+    .bind(at)
+    .bind(at)
+    .execute(executor)
     .await?;
-    if inserted.rows_affected() == 1 {
-        return Ok(true);
-    }
-    Ok(account_of(db, me).await? == Some(user_id))
+    Ok(inserted.rows_affected() == 1)
 }
 
 /// What an account made by signing in with a domain starts with.
@@ -176,18 +186,15 @@ pub async fn create_account(
     let Some(user_id) = user_id else {
         return Ok(None);
     };
-    let linked = sqlx::query(
-        "INSERT INTO indieauth_identities (user_id, me, authorization_endpoint, created_at, last_used_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (me) DO NOTHING",
+    if !insert_identity(
+        &mut *tx,
+        user_id,
+        account.me,
+        account.authorization_endpoint,
+        now,
     )
-    .bind(user_id)
-    .bind(account.me)
-    .bind(account.authorization_endpoint)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    if linked.rows_affected() != 1 {
+    .await?
+    {
         return Ok(None);
     }
     tx.commit().await?;
