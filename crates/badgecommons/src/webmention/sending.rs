@@ -18,7 +18,7 @@ use syndication::webmention::{self, WebmentionError};
 use url::Url;
 
 use super::receiving::on_this_site;
-use super::verifying::{backoff, STALE_CLAIM_MS};
+use super::verifying::{self, backoff, is_passing_status, STALE_CLAIM_MS};
 use crate::forum::store as forum;
 use crate::store::{now, Db};
 use crate::web::{render, AppState, Chrome, Failure, Stamp, Viewer};
@@ -162,14 +162,12 @@ pub async fn send_due(state: &AppState) -> Result<usize, sqlx::Error> {
     Ok(tried)
 }
 
-/// Whether sending may work later: network trouble, a server error, a timeout, a rate limit.
+/// Whether sending may work later: as for verifying, and also when the endpoint itself answered
+/// with a server error, a timeout or a rate limit.
 fn is_passing(error: &WebmentionError) -> bool {
     match error {
-        WebmentionError::Status { status, .. } | WebmentionError::Rejected { status, .. } => {
-            *status >= 500 || matches!(status, 408 | 429)
-        }
-        WebmentionError::Fetch { error, .. } => !error.permanent,
-        _ => false,
+        WebmentionError::Rejected { status, .. } => is_passing_status(*status),
+        other => verifying::is_passing(other),
     }
 }
 

@@ -221,6 +221,11 @@ pub async fn blocked_domains(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     rows.iter().map(|r| r.try_get("domain")).collect()
 }
 
+/// Why a mention from a blocked `domain` is rejected.
+pub fn blocked_reason(domain: &str) -> String {
+    format!("Webmentions from {domain} are blocked by this community.")
+}
+
 /// Blocks `domain`: refuses its future mentions and rejects the ones it already made.
 pub async fn block(db: &Db, domain: &str, by: i64) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
@@ -238,9 +243,7 @@ pub async fn block(db: &Db, domain: &str, by: i64) -> Result<(), sqlx::Error> {
          WHERE source_domain = $1 RETURNING topic_id",
     )
     .bind(domain)
-    .bind(format!(
-        "Webmentions from {domain} are blocked by this community."
-    ))
+    .bind(blocked_reason(domain))
     .fetch_all(&mut *tx)
     .await?;
     for row in topics {

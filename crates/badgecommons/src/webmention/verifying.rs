@@ -116,12 +116,17 @@ fn kind_of(kinds: &[Kind]) -> &'static str {
 }
 
 /// Whether a failure may pass: network trouble, a server error, a timeout or a rate limit.
-fn is_passing(error: &WebmentionError) -> bool {
+pub(super) fn is_passing(error: &WebmentionError) -> bool {
     match error {
-        WebmentionError::Status { status, .. } => *status >= 500 || matches!(status, 408 | 429),
+        WebmentionError::Status { status, .. } => is_passing_status(*status),
         WebmentionError::Fetch { error, .. } => !error.permanent,
         _ => false,
     }
+}
+
+/// Whether an HTTP status may pass: a server error, a timeout or a rate limit.
+pub(super) fn is_passing_status(status: u16) -> bool {
+    status >= 500 || matches!(status, 408 | 429)
 }
 
 fn shorten(text: &str, chars: usize) -> String {
@@ -161,10 +166,7 @@ async fn settle(
                     "Held for a moderator: this is the first Webmention from {}.",
                     job.domain
                 )),
-                "rejected" => Some(format!(
-                    "Webmentions from {} are blocked by this community.",
-                    job.domain
-                )),
+                "rejected" => Some(store::blocked_reason(&job.domain)),
                 _ => None,
             };
             let author = mention.author.clone().unwrap_or_default();
