@@ -44,6 +44,26 @@ struct Fields {
     shown: bool,
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+impl Fields {
+    /// Binds the fields, in the order they are declared, to the next placeholders of `query`.
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query
+            .bind(&self.url)
+            .bind(&self.title)
+            .bind(&self.summary_html)
+            .bind(&self.content_html)
+            .bind(&self.author_name)
+            .bind(&self.author_url)
+            .bind(&self.author_photo)
+            .bind(&self.tags)
+            .bind(self.published_at)
+            .bind(self.updated_at)
+            .bind(i64::from(self.shown))
+    }
+}
+
 /// Stores `entries` of `feed`, deciding for each whether the filters show it.
 pub(crate) async fn store(
     db: &Db,
@@ -85,29 +105,21 @@ pub(crate) async fn store(
         let fields = fields(entry, first_seen, &community, &own);
         match existing {
             None => {
-                let inserted = sqlx::query(
-                    "INSERT INTO planet_entries (feed_id, dedup_key, url, title, summary_html,
-                         content_html, author_name, author_url, author_photo, tags, published_at,
-                         updated_at, first_seen_at, shown)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-                     ON CONFLICT (feed_id, dedup_key) DO NOTHING",
-                )
-                .bind(feed.id)
-                .bind(&key)
-                .bind(&fields.url)
-                .bind(&fields.title)
-                .bind(&fields.summary_html)
-                .bind(&fields.content_html)
-                .bind(&fields.author_name)
-                .bind(&fields.author_url)
-                .bind(&fields.author_photo)
-                .bind(&fields.tags)
-                .bind(fields.published_at)
-                .bind(fields.updated_at)
-                .bind(seen_at)
-                .bind(i64::from(fields.shown))
-                .execute(&mut *tx)
-                .await?;
+                let inserted = fields
+                    .bind(
+                        sqlx::query(
+                            "INSERT INTO planet_entries (feed_id, dedup_key, first_seen_at, url,
+                                 title, summary_html, content_html, author_name, author_url,
+                                 author_photo, tags, published_at, updated_at, shown)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                             ON CONFLICT (feed_id, dedup_key) DO NOTHING",
+                        )
+                        .bind(feed.id)
+                        .bind(&key)
+                        .bind(seen_at),
+                    )
+                    .execute(&mut *tx)
+                    .await?;
                 stored.new += inserted.rows_affected() as usize;
             }
             Some(row) => {
@@ -127,26 +139,17 @@ pub(crate) async fn store(
                 if old == fields {
                     continue;
                 }
-                sqlx::query(
-                    "UPDATE planet_entries SET url = $1, title = $2, summary_html = $3,
-                         content_html = $4, author_name = $5, author_url = $6, author_photo = $7,
-                         tags = $8, published_at = $9, updated_at = $10, shown = $11
-                     WHERE id = $12",
-                )
-                .bind(&fields.url)
-                .bind(&fields.title)
-                .bind(&fields.summary_html)
-                .bind(&fields.content_html)
-                .bind(&fields.author_name)
-                .bind(&fields.author_url)
-                .bind(&fields.author_photo)
-                .bind(&fields.tags)
-                .bind(fields.published_at)
-                .bind(fields.updated_at)
-                .bind(i64::from(fields.shown))
-                .bind(row.try_get::<i64, _>("id")?)
-                .execute(&mut *tx)
-                .await?;
+                fields
+                    .bind(sqlx::query(
+                        "UPDATE planet_entries SET url = $1, title = $2, summary_html = $3,
+                             content_html = $4, author_name = $5, author_url = $6,
+                             author_photo = $7, tags = $8, published_at = $9, updated_at = $10,
+                             shown = $11
+                         WHERE id = $12",
+                    ))
+                    .bind(row.try_get::<i64, _>("id")?)
+                    .execute(&mut *tx)
+                    .await?;
                 stored.updated += 1;
             }
         }

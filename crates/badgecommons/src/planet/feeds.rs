@@ -74,10 +74,10 @@ fn feed_row(row: &Row) -> Result<FeedRow, sqlx::Error> {
     })
 }
 
-/// Adds a feed, due at once, and returns its id with `true`; a feed with this URL already there
-/// is left as it is and its id returned with `false`. Call `planet::polling::poll_now` next, so
-/// the first entries appear at once and the background job does not fetch it a second time.
-pub(crate) async fn add_feed(db: &Db, feed: NewFeed<'_>) -> Result<(i64, bool), sqlx::Error> {
+/// Adds a feed, due at once, and returns its id; `None` when a feed with this URL is already
+/// there (it is left as it is). Call `planet::polling::poll_now` next, so the first entries
+/// appear at once and the background job does not fetch it a second time.
+pub(crate) async fn add_feed(db: &Db, feed: NewFeed<'_>) -> Result<Option<i64>, sqlx::Error> {
     let at = now();
     let inserted = sqlx::query(
         "INSERT INTO planet_feeds (url, site_url, title, member_id, added_by, next_poll_at,
@@ -95,15 +95,7 @@ pub(crate) async fn add_feed(db: &Db, feed: NewFeed<'_>) -> Result<(i64, bool), 
     .bind(super::schedule::MIN_INTERVAL_MS)
     .fetch_optional(db.pool())
     .await?;
-    if let Some(row) = inserted {
-        return Ok((row.try_get("id")?, true));
-    }
-    let id: i64 = sqlx::query("SELECT id FROM planet_feeds WHERE url = $1")
-        .bind(feed.url)
-        .fetch_one(db.pool())
-        .await?
-        .try_get("id")?;
-    Ok((id, false))
+    inserted.map(|row| row.try_get("id")).transpose()
 }
 
 /// The feed `id`, if it exists.
@@ -119,23 +111,7 @@ pub(crate) async fn find(db: &Db, id: i64) -> Result<Option<FeedRow>, sqlx::Erro
 /// Claims feed `id` for a poll whether or not it is due (a new feed, `refresh --all`); `None`
 /// when another process holds a fresh claim on it, or it does not exist.
 pub(crate) async fn claim(db: &Db, id: i64) -> Result<Option<FeedRow>, sqlx::Error> {
-    let at = now();
-    let claimed = sqlx::query(
-        "UPDATE planet_feeds SET claimed_at = $1
-         WHERE id = $2 AND (claimed_at IS NULL OR claimed_at < $3)",
-    )
-    .bind(at)
-    .bind(id)
-    .bind(at - STALE_CLAIM_MS)
-    .execute(db.pool())
-    .await?
-    .rows_affected()
-        == 1;
-    if claimed {
-        find(db, id).await
-    } else {
-        Ok(None)
-    }
+    take_claim(db, id, now(), false).await
 }
 
 /// Claims up to `limit` feeds that are due now (soonest due first), for this process alone.
@@ -153,26 +129,43 @@ pub(crate) async fn claim_due(db: &Db, limit: i64) -> Result<Vec<FeedRow>, sqlx:
     .await?;
     let mut claimed = Vec::with_capacity(candidates.len());
     for row in candidates {
-        let id: i64 = row.try_get("id")?;
         // Due is checked again: another process may have polled it since the SELECT.
-        let won = sqlx::query(
-            "UPDATE planet_feeds SET claimed_at = $1
-             WHERE id = $2 AND next_poll_at <= $1 AND (claimed_at IS NULL OR claimed_at < $3)",
-        )
-        .bind(at)
-        .bind(id)
-        .bind(at - STALE_CLAIM_MS)
-        .execute(db.pool())
-        .await?
-        .rows_affected()
-            == 1;
-        if won {
-            if let Some(feed) = find(db, id).await? {
-                claimed.push(feed);
-            }
+        if let Some(feed) = take_claim(db, row.try_get("id")?, at, true).await? {
+            claimed.push(feed);
         }
     }
     Ok(claimed)
+}
+
+/// Claims feed `id` as of `at` unless another process holds a fresh claim on it (or, when
+/// `only_due`, it is not due at `at`); the feed when this process won it.
+async fn take_claim(
+    db: &Db,
+    id: i64,
+    at: i64,
+    only_due: bool,
+) -> Result<Option<FeedRow>, sqlx::Error> {
+    let due = if only_due {
+        "AND next_poll_at <= $1"
+    } else {
+        ""
+    };
+    let won = sqlx::query(&format!(
+        "UPDATE planet_feeds SET claimed_at = $1
+         WHERE id = $2 {due} AND (claimed_at IS NULL OR claimed_at < $3)"
+    ))
+    .bind(at)
+    .bind(id)
+    .bind(at - STALE_CLAIM_MS)
+    .execute(db.pool())
+    .await?
+    .rows_affected()
+        == 1;
+    if won {
+        find(db, id).await
+    } else {
+        Ok(None)
+    }
 }
 
 /// Refreshes this process's claim on `feed` just before fetching it (it may have waited in its

@@ -123,18 +123,10 @@ pub(super) fn html_text(html: &str) -> String {
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The community's filter (`planet_settings`, one row).
+/// The community's filter (`planet_settings`).
 pub(crate) async fn community_filter(db: &Db) -> Result<Filter, sqlx::Error> {
-    let row = sqlx::query("SELECT filter_tags, filter_words FROM planet_settings WHERE id = 1")
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(match row {
-        Some(row) => Filter::from_lists(
-            &row.try_get::<String, _>("filter_tags")?,
-            &row.try_get::<String, _>("filter_words")?,
-        ),
-        None => Filter::default(),
-    })
+    let lists = super::subscriptions::community_filter(db).await?;
+    Ok(Filter::from_lists(&lists.tags, &lists.words))
 }
 
 /// Decides `shown` again for the stored entries of one feed (`Some(id)`) or of all feeds, after

@@ -127,7 +127,7 @@ pub(crate) async fn poll_round(
         Vec::new()
     };
     pending_ids.reverse();
-    let hosts: Arc<std::sync::Mutex<HashMap<String, Arc<Semaphore>>>> = Arc::default();
+    let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
     let overall = Arc::new(Semaphore::new(CONCURRENT));
     let mut running = JoinSet::new();
     let mut reports = Vec::new();
@@ -163,13 +163,10 @@ pub(crate) async fn poll_round(
             }
             for feed in claimed {
                 let host = host_of(&feed.url);
-                let semaphore = match hosts.lock() {
-                    Ok(mut hosts) => hosts
-                        .entry(host)
-                        .or_insert_with(|| Arc::new(Semaphore::new(PER_HOST)))
-                        .clone(),
-                    Err(_) => Arc::new(Semaphore::new(PER_HOST)),
-                };
+                let semaphore = hosts
+                    .entry(host)
+                    .or_insert_with(|| Arc::new(Semaphore::new(PER_HOST)))
+                    .clone();
                 let overall = overall.clone();
                 let poller = poller.clone();
                 running.spawn(async move {

@@ -16,7 +16,7 @@ use syndication::atom::{atom_feed, FeedEntry, FeedInfo};
 
 use super::river::{self, RiverEntry, RiverQuery, PER_PAGE};
 use super::subscriptions::{self, Candidate, FilterLists};
-use super::{opml, start_first_fetch};
+use super::{filters, opml, start_first_fetch};
 use crate::accounts::model::Member;
 use crate::accounts::store as accounts;
 use crate::web::{render, render_rejected, AppState, Chrome, Failure, Stamp, Viewer};
@@ -505,7 +505,7 @@ async fn feed_filter(
         .bind(id)
         .execute(state.db.pool())
         .await?;
-    subscriptions::refilter(&state, Some(id)).await?;
+    filters::reapply(&state.db, Some(id)).await?;
     Ok(Redirect::to("/planet/feeds").into_response())
 }
 
@@ -538,7 +538,7 @@ async fn admin_page(State(state): State<AppState>, viewer: Viewer) -> Result<Res
         chrome: viewer
             .chrome(&state, "Planet settings", "/admin/planet")
             .await?,
-        filter: subscriptions::community_filter(&state).await?,
+        filter: subscriptions::community_filter(&state.db).await?,
         report: None,
         problem: None,
     })
@@ -556,7 +556,7 @@ async fn community_filter(
         .bind(&filter.words)
         .execute(state.db.pool())
         .await?;
-    subscriptions::refilter(&state, None).await?;
+    filters::reapply(&state.db, None).await?;
     Ok(Redirect::to("/admin/planet").into_response())
 }
 
@@ -571,7 +571,7 @@ async fn import_opml(
         chrome: viewer
             .chrome(&state, "Planet settings", "/admin/planet")
             .await?,
-        filter: subscriptions::community_filter(&state).await?,
+        filter: subscriptions::community_filter(&state.db).await?,
         report: None,
         problem: None,
     };

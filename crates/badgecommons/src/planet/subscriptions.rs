@@ -18,7 +18,7 @@ use sqlx::Row as _;
 
 use super::feeds::{self, NewFeed};
 use crate::store::Db;
-use crate::web::{AppState, Failure};
+use crate::web::Failure;
 
 /// The most feeds one site's page can offer on the connect page.
 const MAX_CANDIDATES: usize = 20;
@@ -194,7 +194,7 @@ pub async fn add_feed(
             new: false,
         });
     }
-    let (id, new) = feeds::add_feed(
+    let added = feeds::add_feed(
         db,
         NewFeed {
             url: &url,
@@ -205,13 +205,13 @@ pub async fn add_feed(
         },
     )
     .await?;
-    if !new {
+    let Some(id) = added else {
         // Someone added the same feed at the same moment.
         return Err(Failure::Conflict(format!(
             "The feed {url} was just added by someone else."
         )));
-    }
-    Ok(Subscribed { id, url, new })
+    };
+    Ok(Subscribed { id, url, new: true })
 }
 
 /// A filter as a member or admin edits it: tags and words, stored newline-separated and lower
@@ -250,10 +250,10 @@ impl FilterLists {
     }
 }
 
-/// The community's filter (planet_settings).
-pub async fn community_filter(state: &AppState) -> Result<FilterLists, Failure> {
+/// The community's filter (`planet_settings`, one row), as stored.
+pub(crate) async fn community_filter(db: &Db) -> Result<FilterLists, sqlx::Error> {
     let row = sqlx::query("SELECT filter_tags, filter_words FROM planet_settings WHERE id = 1")
-        .fetch_optional(state.db.pool())
+        .fetch_optional(db.pool())
         .await?;
     Ok(match row {
         Some(row) => FilterLists {
@@ -262,13 +262,6 @@ pub async fn community_filter(state: &AppState) -> Result<FilterLists, Failure> 
         },
         None => FilterLists::default(),
     })
-}
-
-/// Decides again which stored entries are shown, for one feed or (`None`) all of them, after a
-/// filter changed (the engine's `filters` module decides each entry).
-pub async fn refilter(state: &AppState, feed_id: Option<i64>) -> Result<(), Failure> {
-    super::filters::reapply(&state.db, feed_id).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ use syndication::websub::{self as protocol, Mode};
 use super::feeds::{self, FeedRow};
 use super::polling::Poller;
 use super::{entries, schedule};
-use crate::store::now;
+use crate::store::{now, Db};
 use crate::web::AppState;
 
 /// How long a hub has to verify a subscription request.
@@ -131,13 +131,10 @@ pub(crate) async fn after_poll(
             _ => {}
         }
     }
-    let lapsed = match feed.websub_state.as_deref() {
-        Some("requested") if same => Some("the hub did not verify the subscription within an hour"),
-        Some("active" | "renewing") if same => Some("the hub's lease ended without a renewal"),
-        _ => None,
-    };
-    if let Some(words) = lapsed {
-        fail(poller, feed.id, words, None).await?;
+    if let Some(state @ ("requested" | "active" | "renewing")) = feed.websub_state.as_deref() {
+        if same {
+            fail(&poller.db, feed.id, lapse_words(state), None).await?;
+        }
     }
     subscribe(poller, public_url, feed.id, &hub, &topic).await?;
     Ok(false)
@@ -175,20 +172,25 @@ async fn subscribe(
     )
     .await;
     if let Err(error) = asked {
-        fail(poller, feed_id, &error.to_string(), Some(&secret)).await?;
+        fail(&poller.db, feed_id, &error.to_string(), Some(&secret)).await?;
     }
     Ok(())
+}
+
+/// Why a subscription in `state` (`requested`, `active` or `renewing`) whose deadline passed is
+/// given up.
+fn lapse_words(state: &str) -> &'static str {
+    if state == "requested" {
+        "the hub did not verify the subscription within an hour"
+    } else {
+        "the hub's lease ended without a renewal"
+    }
 }
 
 /// Marks the subscription failed (`words` in `websub_error`), to be asked again in a day, and
 /// makes the feed due for a normal poll at once. With `secret`, only if that is still the
 /// subscription's secret (a newer request is not undone).
-async fn fail(
-    poller: &Poller,
-    feed_id: i64,
-    words: &str,
-    secret: Option<&str>,
-) -> Result<(), sqlx::Error> {
+async fn fail(db: &Db, feed_id: i64, words: &str, secret: Option<&str>) -> Result<(), sqlx::Error> {
     let at = now();
     sqlx::query(
         "UPDATE planet_feeds SET websub_state = 'failed', websub_error = $1,
@@ -201,7 +203,7 @@ async fn fail(
     .bind(at)
     .bind(feed_id)
     .bind(secret.unwrap_or(""))
-    .execute(poller.db.pool())
+    .execute(db.pool())
     .await?;
     Ok(())
 }
@@ -223,12 +225,7 @@ pub(crate) async fn maintain(poller: &Poller) -> Result<(), sqlx::Error> {
     for row in expired {
         let id: i64 = row.try_get("id")?;
         let state: String = row.try_get("websub_state")?;
-        let words = if state == "requested" {
-            "the hub did not verify the subscription within an hour"
-        } else {
-            "the hub's lease ended without a renewal"
-        };
-        fail(poller, id, words, None).await?;
+        fail(&poller.db, id, lapse_words(&state), None).await?;
     }
     let due = sqlx::query(
         "SELECT id, websub_hub, websub_topic FROM planet_feeds
@@ -277,7 +274,7 @@ pub(crate) async fn maintain(poller: &Poller) -> Result<(), sqlx::Error> {
         .await;
         if let Err(error) = asked {
             fail(
-                poller,
+                &poller.db,
                 id,
                 &format!("renewal refused: {error}"),
                 Some(&secret),
@@ -325,7 +322,6 @@ async fn verify(
             "No subscription was asked for this feed.".into(),
         );
     };
-    let poller = Poller::of(&state);
     match protocol::answer_challenge(&query, &topic, Mode::Subscribe) {
         Ok(challenge) => {
             let lease = challenge.lease_seconds.unwrap_or(0).min(MAX_LEASE_SECONDS) as i64;
@@ -347,7 +343,7 @@ async fn verify(
         }
         Err(protocol::WebSubError::Denied { reason, .. }) => {
             let words = format!("the hub denied the subscription: {reason}");
-            match fail(&poller, feed_id, &words, None).await {
+            match fail(&state.db, feed_id, &words, None).await {
                 Ok(()) => text(StatusCode::OK, String::new()),
                 Err(error) => text(StatusCode::SERVICE_UNAVAILABLE, format!("{error}")),
             }
