@@ -161,7 +161,7 @@ impl Page {
         })?;
         let body = &response.body[..response.body.len().min(MAX_HTML_BYTES)];
         let text = decode(body, response.header("content-type"));
-        let text = &text[..nesting_cut(&text)];
+        let text = &text[..nesting_cut(&text, MAX_NESTING)];
         let html = Html::parse_document(text);
         let base = selector("base[href]")
             .and_then(|s| html.select(&s).next())
@@ -177,8 +177,9 @@ impl Page {
     }
 }
 
-/// Where to cut `html` so that elements nest at most [`MAX_NESTING`] deep (the whole length when
-/// they never do).
+/// Where to cut `html` so that elements nest at most `max_depth` deep (the whole length when they
+/// never do). Discovery cuts at [`MAX_NESTING`]; the feed reader refuses a page this would cut
+/// at [`crate::feeds::MAX_HTML_NESTING`].
 ///
 /// Why: html5ever, like the HTML spec's algorithm, walks the stack of open elements for scope
 /// checks at many tags, so parse time grows with the square of the nesting depth; 50,000 nested
@@ -186,7 +187,7 @@ impl Page {
 /// levels). This is an estimate made without parsing: void elements, elements whose end tag is
 /// optional (`p`, `li`, `td`...), comments, and the text of `script`/`style` do not count, so a
 /// real page is never cut; a hostile page is cut where it gets too deep and the rest is ignored.
-fn nesting_cut(html: &str) -> usize {
+pub(crate) fn nesting_cut(html: &str, max_depth: usize) -> usize {
     const NOT_NESTING: &[&str] = &[
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr", "param", "keygen", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td",
@@ -238,7 +239,7 @@ fn nesting_cut(html: &str) -> usize {
             continue;
         }
         depth += 1;
-        if depth > MAX_NESTING {
+        if depth > max_depth {
             return start;
         }
     }
@@ -604,10 +605,10 @@ mod tests {
             "ü<div>ü</div>ü",
             "<STYLE>a<b</style><div>",
         ] {
-            assert!(nesting_cut(html) <= html.len());
+            assert!(nesting_cut(html, MAX_NESTING) <= html.len());
         }
         let deep = "<div>".repeat(MAX_NESTING + 10);
-        assert_eq!(nesting_cut(&deep), MAX_NESTING * "<div>".len());
+        assert_eq!(nesting_cut(&deep, MAX_NESTING), MAX_NESTING * "<div>".len());
     }
 
     #[test]

@@ -39,6 +39,10 @@ use scraper::node::Node;
 use url::Url;
 
 use crate::discovery::{self, Page};
+use crate::feeds::{
+    escape_text,
+    hfeed::{self, has_type},
+};
 use crate::fetch::{Fetch, FetchError, Method, Request, Response};
 
 /// How deeply nested a source page may be and still have its h-entry read.
@@ -418,13 +422,6 @@ fn read_entry(page: &Page, target_key: &str) -> Option<Mention> {
     Some(mention)
 }
 
-/// Whether an mf2 JSON item has the type `name`.
-fn has_type(item: &serde_json::Value, name: &str) -> bool {
-    item.get("type")
-        .and_then(|t| t.as_array())
-        .is_some_and(|t| t.iter().any(|v| v.as_str() == Some(name)))
-}
-
 /// The values of one property of an mf2 JSON item.
 fn values<'a>(
     props: &'a serde_json::Value,
@@ -453,15 +450,9 @@ fn url_of(value: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// A property value as text: a string, or an object's `value`, trimmed and bounded.
+/// A property value as text ([`hfeed::text_of`]), bounded to [`MAX_TEXT_CHARS`].
 fn text_of(value: &serde_json::Value) -> Option<String> {
-    let text = match value {
-        serde_json::Value::String(s) => s.as_str(),
-        serde_json::Value::Object(o) => o.get("value").and_then(|v| v.as_str())?,
-        _ => return None,
-    };
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.chars().take(MAX_TEXT_CHARS).collect())
+    hfeed::text_of(value).map(|text| text.chars().take(MAX_TEXT_CHARS).collect())
 }
 
 fn first_text(props: &serde_json::Value, name: &str) -> Option<String> {
@@ -495,20 +486,4 @@ fn author_of(page: &Page, value: &serde_json::Value) -> Author {
             ..Author::default()
         },
     }
-}
-
-/// Plain text as HTML.
-fn escape_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }

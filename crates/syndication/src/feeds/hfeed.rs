@@ -165,71 +165,12 @@ fn parse_mf2(html: String, base: url::Url) -> Result<Value, FeedError> {
 }
 
 /// `Some(limit)` when elements nest deeper than [`MAX_HTML_NESTING`],
-/// estimated without parsing (the same estimate as `discovery`'s: void
-/// elements, elements whose end tag is optional and which the HTML parser
-/// closes by itself, comments and the text of `script`/`style` do not
+/// estimated without parsing by the same scan that bounds discovery's pages
+/// (void elements, elements whose end tag is optional and which the HTML
+/// parser closes by itself, comments and the text of `script`/`style` do not
 /// count, so real pages are not refused).
 fn too_deep(html: &str) -> Option<usize> {
-    const NOT_NESTING: &[&str] = &[
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr", "param", "keygen", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td",
-        "th", "thead", "tbody", "tfoot", "rb", "rt", "rp", "colgroup", "caption", "html", "head",
-        "body",
-    ];
-    let bytes = html.as_bytes();
-    let mut depth = 0usize;
-    let mut at = 0usize;
-    while let Some(offset) = bytes.get(at..)?.iter().position(|&byte| byte == b'<') {
-        let start = at + offset;
-        let rest = &bytes[start..];
-        if rest.starts_with(b"<!--") {
-            at = start + super::find(rest, b"-->")? + 3;
-            continue;
-        }
-        let closing = rest.starts_with(b"</");
-        let name_start = start + if closing { 2 } else { 1 };
-        let name: Vec<u8> = bytes[name_start..]
-            .iter()
-            .take_while(|byte| byte.is_ascii_alphanumeric() || **byte == b'-')
-            .map(u8::to_ascii_lowercase)
-            .collect();
-        if !name.first().is_some_and(u8::is_ascii_alphabetic) {
-            at = start + 1;
-            continue;
-        }
-        let tag_end = bytes[name_start..]
-            .iter()
-            .position(|&byte| byte == b'>')
-            .map_or(bytes.len(), |end| name_start + end + 1);
-        at = tag_end;
-        let name = String::from_utf8_lossy(&name);
-        if closing {
-            if !NOT_NESTING.contains(&name.as_ref()) {
-                depth = depth.saturating_sub(1);
-            }
-            continue;
-        }
-        if name == "script" || name == "style" {
-            // Their text is not markup: skip to the end tag (or the end).
-            // Case-insensitive and without copying, so many script tags stay
-            // linear.
-            let end_tag = format!("</{name}");
-            at = bytes[at..]
-                .windows(end_tag.len())
-                .position(|window| window.eq_ignore_ascii_case(end_tag.as_bytes()))
-                .map_or(bytes.len(), |end| at + end);
-            continue;
-        }
-        let self_closing = bytes[start..tag_end].ends_with(b"/>");
-        if NOT_NESTING.contains(&name.as_ref()) || self_closing {
-            continue;
-        }
-        depth += 1;
-        if depth > MAX_HTML_NESTING {
-            return Some(MAX_HTML_NESTING);
-        }
-    }
-    None
+    (crate::discovery::nesting_cut(html, MAX_HTML_NESTING) < html.len()).then_some(MAX_HTML_NESTING)
 }
 
 /// The `rel` links of the page with the given rel value.
@@ -267,7 +208,8 @@ fn children(item: &Value) -> &[Value] {
         .unwrap_or(&[])
 }
 
-fn has_type(item: &Value, wanted: &str) -> bool {
+/// Whether an mf2 JSON item has the type `wanted`.
+pub(crate) fn has_type(item: &Value, wanted: &str) -> bool {
     item.get("type")
         .and_then(Value::as_array)
         .is_some_and(|types| types.iter().any(|kind| kind.as_str() == Some(wanted)))
@@ -287,7 +229,7 @@ fn first<'v>(item: &'v Value, name: &str) -> Option<&'v Value> {
 
 /// The plain-text form of a property value: a string, or the `value` of an
 /// embedded item, e-* object or `{value, alt}` image.
-fn text_of(value: &Value) -> Option<String> {
+pub(crate) fn text_of(value: &Value) -> Option<String> {
     let text = match value {
         Value::String(text) => text.as_str(),
         Value::Object(map) => map.get("value").and_then(Value::as_str)?,

@@ -56,7 +56,7 @@
 //!   URL and then to the content hash, as issue 5 asks, instead of trusting
 //!   an invented id.
 
-mod hfeed;
+pub(crate) mod hfeed;
 mod model;
 mod xmljson;
 
@@ -392,7 +392,8 @@ fn clean(html: &str, base: &url::Url) -> String {
     crate::sanitize::clean_html_at(html, base)
 }
 
-/// Escapes plain text so it can be handed to the sanitiser as HTML.
+/// Escapes plain text as HTML (for the sanitiser, or to show as it is: a
+/// Webmention's plain-text content).
 pub(crate) fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -401,6 +402,7 @@ pub(crate) fn escape_text(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
             _ => out.push(c),
         }
     }
