@@ -191,10 +191,13 @@ pub(crate) async fn renew_claim(db: &Db, feed: &mut FeedRow) -> Result<bool, sql
 /// connected feed: the Webmentions such a site sends are its member's own replies, not a
 /// stranger's first contact.
 pub(crate) async fn is_member_site(db: &Db, domain: &str) -> Result<bool, sqlx::Error> {
+    // The domain matched literally: a `_` in it is not a wildcard.
+    let domain = super::river::like_literal(domain);
     let (http, https) = (format!("http://{domain}/%"), format!("https://{domain}/%"));
     Ok(sqlx::query(
         "SELECT id FROM planet_feeds WHERE member_id IS NOT NULL \
-         AND (url LIKE $1 OR url LIKE $2 OR site_url LIKE $1 OR site_url LIKE $2) LIMIT 1",
+         AND (url LIKE $1 ESCAPE '!' OR url LIKE $2 ESCAPE '!' \
+              OR site_url LIKE $1 ESCAPE '!' OR site_url LIKE $2 ESCAPE '!') LIMIT 1",
     )
     .bind(http)
     .bind(https)

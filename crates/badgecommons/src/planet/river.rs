@@ -90,8 +90,8 @@ impl RiverEntry {
     }
 }
 
-/// A LIKE pattern that matches `text` literally (`!` escapes the wildcards).
-fn like_literal(text: &str) -> String {
+/// A LIKE pattern that matches `text` literally (`!` escapes the wildcards; use `ESCAPE '!'`).
+pub(super) fn like_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '!') {
