@@ -129,10 +129,7 @@ async fn river_atom(
     let items: Vec<FeedEntry> = entries
         .iter()
         .map(|e| {
-            let url = e
-                .url
-                .clone()
-                .unwrap_or_else(|| state.url(&format!("/planet#e{}", e.id)));
+            let url = permalink(&state, e);
             FeedEntry {
                 id: url.clone(),
                 title: e.display_title(),
@@ -160,6 +157,14 @@ async fn river_atom(
     ))
 }
 
+/// The address an entry goes by in the combined feeds: its own, else its place on the river.
+fn permalink(state: &AppState, entry: &river::RiverEntry) -> String {
+    entry
+        .url
+        .clone()
+        .unwrap_or_else(|| state.url(&format!("/planet#e{}", entry.id)))
+}
+
 fn absolute(state: &AppState, link: &str) -> String {
     if link.starts_with('/') {
         state.url(link)
@@ -180,10 +185,7 @@ async fn river_json(
     let items: Vec<serde_json::Value> = entries
         .iter()
         .map(|e| {
-            let url = e
-                .url
-                .clone()
-                .unwrap_or_else(|| state.url(&format!("/planet#e{}", e.id)));
+            let url = permalink(&state, e);
             let mut author = serde_json::json!({ "name": e.author() });
             if let Some(link) = e.author_link() {
                 author["url"] = absolute(&state, &link).into();
