@@ -171,10 +171,8 @@ pub(super) async fn status(
         Err(_) => None,
     }
     .ok_or_else(|| Failure::not_found("Webmention"))?;
-    let wants_json = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("application/json") && !accept.contains("text/html"));
+    let wants_json = crate::web::negotiate::preferred(&headers, &["text/html", "application/json"])
+        == "application/json";
     if wants_json {
         return Ok(Json(serde_json::json!({
             "id": mention.id,
